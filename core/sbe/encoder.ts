@@ -35,6 +35,8 @@ export interface EncodeOptions {
   rootExtraBytes?: number;
   /** Bytes appended to every group entry. @default 0 */
   entryExtraBytes?: number;
+  /** The value of every appended byte, so tests can prove they are skipped. @default 0 */
+  extraByteValue?: number;
 }
 
 const utf8 = new TextEncoder();
@@ -46,7 +48,10 @@ class FrameWriter {
   private readonly view: DataView;
   pos = 0;
 
-  constructor(size: number) {
+  constructor(
+    size: number,
+    private readonly extraByteValue: number,
+  ) {
     this.bytes = new Uint8Array(size);
     this.view = new DataView(this.bytes.buffer);
   }
@@ -74,7 +79,9 @@ class FrameWriter {
     this.view.setInt32(this.pos + 4, Math.floor(v / TWO_POW_32), true);
     this.pos += 8;
   }
-  skip(n: number): void {
+  /** Bytes of fields a later schema version would append. */
+  extra(n: number): void {
+    this.bytes.fill(this.extraByteValue, this.pos, this.pos + n);
     this.pos += n;
   }
 }
@@ -89,7 +96,8 @@ interface Layout {
 function begin(layout: Layout, symbol: Uint8Array, o: EncodeOptions): FrameWriter {
   if (symbol.length > 255) throw new RangeError(`Symbol of ${symbol.length} bytes exceeds varString8's 255.`);
   const rootLength = layout.rootLength + (o.rootExtraBytes ?? 0);
-  const w = new FrameWriter(HEADER_LENGTH + rootLength + layout.groupBytes + 1 + symbol.length);
+  const size = HEADER_LENGTH + rootLength + layout.groupBytes + 1 + symbol.length;
+  const w = new FrameWriter(size, o.extraByteValue ?? 0);
   w.u16(rootLength);
   w.u16(layout.templateId);
   w.u16(o.schemaId ?? SCHEMA_ID);
@@ -115,7 +123,7 @@ function writeLevels(w: FrameWriter, levels: readonly PriceLevel[], o: EncodeOpt
   for (const level of levels) {
     w.i64(level.priceMantissa);
     w.i64(level.qtyMantissa);
-    w.skip(extra);
+    w.extra(extra);
   }
 }
 
@@ -128,7 +136,7 @@ export function encodeTrades(e: Omit<TradesEvent, 'templateId'>, o: EncodeOption
   w.i64(e.transactTimeUs);
   w.i8(e.priceExponent);
   w.i8(e.qtyExponent);
-  w.skip(o.rootExtraBytes ?? 0);
+  w.extra(o.rootExtraBytes ?? 0);
   w.u16(TRADE_ENTRY_LENGTH + extra);
   w.u32(e.trades.length);
   for (const t of e.trades) {
@@ -136,7 +144,7 @@ export function encodeTrades(e: Omit<TradesEvent, 'templateId'>, o: EncodeOption
     w.i64(t.priceMantissa);
     w.i64(t.qtyMantissa);
     w.u8(t.isBuyerMaker ? 1 : 0);
-    w.skip(extra);
+    w.extra(extra);
   }
   return finish(w, symbol);
 }
@@ -153,7 +161,7 @@ export function encodeBestBidAsk(e: Omit<BestBidAskEvent, 'templateId'>, o: Enco
   w.i64(e.bidQtyMantissa);
   w.i64(e.askPriceMantissa);
   w.i64(e.askQtyMantissa);
-  w.skip(o.rootExtraBytes ?? 0);
+  w.extra(o.rootExtraBytes ?? 0);
   return finish(w, symbol);
 }
 
@@ -172,7 +180,7 @@ export function encodeDepthSnapshot(
   w.i64(e.bookUpdateId);
   w.i8(e.priceExponent);
   w.i8(e.qtyExponent);
-  w.skip(o.rootExtraBytes ?? 0);
+  w.extra(o.rootExtraBytes ?? 0);
   writeLevels(w, e.bids, o);
   writeLevels(w, e.asks, o);
   return finish(w, symbol);
@@ -191,7 +199,7 @@ export function encodeDepthDiff(e: Omit<DepthDiffEvent, 'templateId'>, o: Encode
   w.i64(e.lastBookUpdateId);
   w.i8(e.priceExponent);
   w.i8(e.qtyExponent);
-  w.skip(o.rootExtraBytes ?? 0);
+  w.extra(o.rootExtraBytes ?? 0);
   writeLevels(w, e.bids, o);
   writeLevels(w, e.asks, o);
   return finish(w, symbol);
