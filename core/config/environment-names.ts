@@ -3,7 +3,7 @@
  *
  * CDK constructs (lib/) set them and the runtime's zod parsers (lambdas/, containers/, local/) read
  * them, both through these constants, so a rename cannot leave the two sides disagreeing. Pure
- * constants: nothing here reads `process.env` (core/ never touches the environment).
+ * constants: nothing here reads the environment (core/ never touches it).
  */
 
 /** Powertools for AWS Lambda: read by its Logger and Metrics, also on Fargate. */
@@ -54,6 +54,9 @@ export const BINANCE_API_KEY_SECRET_ARN = 'BINANCE_API_KEY_SECRET_ARN';
 /** The API key itself, only for local runs (never set in AWS). */
 export const BINANCE_API_KEY = 'BINANCE_API_KEY';
 
+/** Port of a container's HTTP endpoints (/health, /metrics); the ECS health check calls it. */
+export const HTTP_PORT = 'HTTP_PORT';
+
 /** The Lambda the gap detector invokes to rebuild a book. */
 export const REANCHOR_FUNCTION_NAME = 'REANCHOR_FUNCTION_NAME';
 
@@ -82,6 +85,7 @@ export const ENVIRONMENT_NAMES = [
   BINANCE_REST_URL,
   BINANCE_API_KEY_SECRET_ARN,
   BINANCE_API_KEY,
+  HTTP_PORT,
   REANCHOR_FUNCTION_NAME,
 ] as const;
 

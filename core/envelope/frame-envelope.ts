@@ -109,23 +109,29 @@ export function allocateEnvelopeFrames(capacity = FRAME_CAPACITY): EnvelopeFrame
 
 /** Fills `out` with the record's frames and returns their count; throws EnvelopeFormatError. */
 export function readEnvelope(record: Uint8Array, out: EnvelopeFrames): number {
-  if (record.length < ENVELOPE_HEADER_BYTES) throw new EnvelopeFormatError(`${record.length} bytes is too short`);
+  if (record.length < ENVELOPE_HEADER_BYTES)
+    throw new EnvelopeFormatError(`${record.length} bytes is too short`);
   const view = new DataView(record.buffer, record.byteOffset, record.byteLength);
   const version = view.getUint8(0);
-  if (version !== ENVELOPE_VERSION) throw new EnvelopeFormatError(`version ${version} is not ${ENVELOPE_VERSION}`);
+  if (version !== ENVELOPE_VERSION)
+    throw new EnvelopeFormatError(`version ${version} is not ${ENVELOPE_VERSION}`);
   if (view.getUint8(1) !== 0) throw new EnvelopeFormatError(`flags ${view.getUint8(1)} are unknown`);
   const count = view.getUint32(4, true);
-  if (count > out.offsets.length) throw new EnvelopeFormatError(`${count} frames exceed ${out.offsets.length}`);
+  if (count > out.offsets.length)
+    throw new EnvelopeFormatError(`${count} frames exceed ${out.offsets.length}`);
   let at = ENVELOPE_HEADER_BYTES;
   for (let i = 0; i < count; i++) {
-    if (at + FRAME_HEADER_BYTES > record.length) throw new EnvelopeFormatError(`frame ${i} header is cut off`);
+    if (at + FRAME_HEADER_BYTES > record.length)
+      throw new EnvelopeFormatError(`frame ${i} header is cut off`);
     const length = view.getUint32(at + 8, true);
-    if (at + FRAME_HEADER_BYTES + length > record.length) throw new EnvelopeFormatError(`frame ${i} is cut off`);
+    if (at + FRAME_HEADER_BYTES + length > record.length)
+      throw new EnvelopeFormatError(`frame ${i} is cut off`);
     out.receiveTimesUs[i] = view.getFloat64(at, true);
     out.offsets[i] = at + FRAME_HEADER_BYTES;
     out.lengths[i] = length;
     at += FRAME_HEADER_BYTES + length;
   }
-  if (at !== record.length) throw new EnvelopeFormatError(`${record.length - at} bytes follow the last frame`);
+  if (at !== record.length)
+    throw new EnvelopeFormatError(`${record.length - at} bytes follow the last frame`);
   return count;
 }

@@ -3,6 +3,7 @@
  * - decodeBatch: frames already laid out in one buffer (a Kinesis record), decoded into preallocated
  *   records with no allocation per message; the result is valid until the next call;
  * - decodeFrames: separate frames, packed into the decoder's own input area first;
+ * - decodeFrame: one frame into record 0, allocation-free;
  * - decode: one frame into a message object, throwing a typed error.
  * Frames that fail are counted in `stats` and never stop the rest of a batch.
  */
@@ -55,10 +56,18 @@ export abstract class SbeBatchDecoder {
     return this.recorded(this.run(this.packArea, frames.length));
   }
 
+  /** One frame into record 0, without allocating: the ingestor's per-frame header path. */
+  decodeFrame(frame: Uint8Array): DecodedBatch {
+    if (frame.length > INPUT_CAPACITY) throw new BatchTooLargeError('bytes', frame.length, INPUT_CAPACITY);
+    this.packArea.set(frame, 0);
+    this.frameOffsets[0] = 0;
+    this.frameLengths[0] = frame.length;
+    return this.recorded(this.run(this.packArea, 1));
+  }
+
   /** One frame as a message object; null for an unknown template (counted, skipped by design). */
   decode(frame: Uint8Array): SbeMessage | null {
-    const batch = this.decodeFrames([frame]);
-    return messageAt(batch, 0);
+    return messageAt(this.decodeFrame(frame), 0);
   }
 
   private recorded(batch: DecodedBatch): DecodedBatch {

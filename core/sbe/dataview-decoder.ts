@@ -81,11 +81,7 @@ export class DataViewSbeDecoder extends SbeBatchDecoder {
       this.messages.fill(0, this.out, this.out + MESSAGE_STRIDE);
       let status: number = Status.Ok;
       try {
-        status = this.decodeFrame(
-          this.frameOffsets[i] as number,
-          this.frameLengths[i] as number,
-          bytes.length,
-        );
+        status = this.decodeAt(this.frameOffsets[i] as number, this.frameLengths[i] as number, bytes.length);
       } catch (e) {
         if (!(e instanceof FrameFailure)) throw e;
         status = e.status;
@@ -100,7 +96,7 @@ export class DataViewSbeDecoder extends SbeBatchDecoder {
     return this.batch;
   }
 
-  private decodeFrame(offset: number, length: number, available: number): number {
+  private decodeAt(offset: number, length: number, available: number): number {
     const m = this.messages;
     const o = this.out;
     if (offset + length > available) {

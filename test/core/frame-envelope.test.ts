@@ -9,7 +9,10 @@ import {
 } from '../../core/envelope/frame-envelope.ts';
 
 const frames = fc.array(
-  fc.record({ bytes: fc.uint8Array({ maxLength: 600 }), receiveTimeUs: fc.integer({ min: 0, max: 2 ** 53 - 1 }) }),
+  fc.record({
+    bytes: fc.uint8Array({ maxLength: 600 }),
+    receiveTimeUs: fc.integer({ min: 0, max: 2 ** 53 - 1 }),
+  }),
   { maxLength: 200 },
 );
 

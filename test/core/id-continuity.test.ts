@@ -3,16 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { IdContinuity, MonotonicIds } from '../../core/sequence/id-continuity.ts';
 
 /** Consecutive ranges [U, u] like Binance diffs: each starts at the previous end + 1. */
-const ranges = fc
-  .array(fc.integer({ min: 1, max: 40 }), { minLength: 4, maxLength: 200 })
-  .map((sizes) => {
-    let next = 50_093_239_208;
-    return sizes.map((size) => {
-      const range = [next, next + size - 1] as const;
-      next += size;
-      return range;
-    });
+const ranges = fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 4, maxLength: 200 }).map((sizes) => {
+  let next = 50_093_239_208;
+  return sizes.map((size) => {
+    const range = [next, next + size - 1] as const;
+    next += size;
+    return range;
   });
+});
 
 describe('IdContinuity', () => {
   it('accepts a contiguous sequence with no issue', () => {
@@ -55,7 +53,10 @@ describe('IdContinuity', () => {
       fc.property(ranges, fc.nat(), (rs, pick) => {
         const i = 1 + (pick % (rs.length - 2));
         const swapped = [...rs];
-        [swapped[i], swapped[i + 1]] = [swapped[i + 1] as (typeof rs)[number], swapped[i] as (typeof rs)[number]];
+        [swapped[i], swapped[i + 1]] = [
+          swapped[i + 1] as (typeof rs)[number],
+          swapped[i] as (typeof rs)[number],
+        ];
         const c = new IdContinuity();
         const verdicts = swapped.map(([f, l]) => c.accept(f, l));
         expect(verdicts.map((v) => v.issue).filter(Boolean)).toEqual(['missing', 'reordered']);

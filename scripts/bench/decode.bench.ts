@@ -10,21 +10,21 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatDecimal } from '../core/binance/decimal.ts';
-import { BINANCE_EXPONENT, type JsonStreamMessage, jsonToSbe } from '../core/binance/json-stream.ts';
-import { Field, MESSAGE_STRIDE } from '../core/sbe/abi.ts';
-import type { SbeBatchDecoder } from '../core/sbe/batch-decoder.ts';
-import { DataViewSbeDecoder } from '../core/sbe/dataview-decoder.ts';
-import { encodeMessage } from '../core/sbe/encoder.ts';
-import { readRecording } from '../local/recordings/read-recording.ts';
-import { WasmSbeDecoder } from '../native/wasm-decoder.ts';
+import { formatDecimal } from '../../core/binance/decimal.ts';
+import { BINANCE_EXPONENT, type JsonStreamMessage, jsonToSbe } from '../../core/binance/json-stream.ts';
+import { Field, MESSAGE_STRIDE } from '../../core/sbe/abi.ts';
+import type { SbeBatchDecoder } from '../../core/sbe/batch-decoder.ts';
+import { DataViewSbeDecoder } from '../../core/sbe/dataview-decoder.ts';
+import { encodeMessage } from '../../core/sbe/encoder.ts';
+import { readRecording } from '../../local/recordings/read-recording.ts';
+import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
 
 /** Frames per packed batch: a Kinesis record at a few hundred frames, well under 1 MiB. */
 const BATCH_FRAMES = 256;
 const ROUNDS = 5;
 const ROUND_MS = 600;
 
-const dataDir = process.env.SHARED_DATA_DIR ?? join(import.meta.dirname, '../../shared/data');
+const dataDir = process.env.SHARED_DATA_DIR ?? join(import.meta.dirname, '../../../shared/data');
 const recording = [
   'depth/spot_btcusdt_2024-08-08T2354Z_raw_stream.txt.gz',
   'depth/spot_btcusdt_2024-08-09T0000Z_raw_stream.txt.gz',

@@ -1,0 +1,48 @@
+/** The ingestor's configuration, parsed once from the environment at start-up (fails fast, naming the variable). */
+import { z } from 'zod';
+import {
+  AWS_ENDPOINT_URL,
+  AWS_REGION,
+  BINANCE_API_KEY,
+  BINANCE_API_KEY_SECRET_ARN,
+  BINANCE_WS_URL,
+  HTTP_PORT,
+  STREAM_BESTBIDASK,
+  STREAM_DEPTH,
+  STREAM_TRADE,
+  SYMBOLS,
+} from '../../core/config/environment-names.ts';
+
+const schema = z
+  .object({
+    [BINANCE_WS_URL]: z.url().default('wss://stream-sbe.binance.com:9443'),
+    [BINANCE_API_KEY]: z.string().min(1).optional(),
+    [BINANCE_API_KEY_SECRET_ARN]: z.string().startsWith('arn:').optional(),
+    [SYMBOLS]: z
+      .string()
+      .default('BTCUSDT')
+      .transform((s) => s.split(',').map((x) => x.trim().toUpperCase()))
+      .pipe(z.array(z.string().regex(/^[A-Z0-9]{2,20}$/)).min(1)),
+    [STREAM_TRADE]: z.string().default('market-sbe-trade'),
+    [STREAM_BESTBIDASK]: z.string().default('market-sbe-bestbidask'),
+    [STREAM_DEPTH]: z.string().default('market-sbe-depth'),
+    [AWS_REGION]: z.string().default('ap-northeast-1'),
+    [AWS_ENDPOINT_URL]: z.url().optional(),
+    [HTTP_PORT]: z.coerce.number().int().min(0).max(65535).default(8080),
+  })
+  .refine((env) => env[BINANCE_API_KEY] || env[BINANCE_API_KEY_SECRET_ARN], {
+    message: `Set ${BINANCE_API_KEY} (local runs) or ${BINANCE_API_KEY_SECRET_ARN} (AWS): Binance SBE streams require an API key.`,
+  });
+
+export type IngestorConfig = z.infer<typeof schema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function parseIngestorConfig(env: Record<string, string | undefined>): IngestorConfig {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`);
+  throw new ConfigError(`Invalid ingestor configuration: ${problems.join('; ')}`);
+}

@@ -1,0 +1,59 @@
+/**
+ * Fargate entry point of the SBE ingestor: parse config, build clients once, run until SIGTERM
+ * (ECS sends it on deploys and scale-in), then stop reading, flush to Kinesis and exit.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import {
+  AWS_ENDPOINT_URL,
+  AWS_REGION,
+  BINANCE_API_KEY,
+  BINANCE_API_KEY_SECRET_ARN,
+  BINANCE_WS_URL,
+  HTTP_PORT,
+  STREAM_BESTBIDASK,
+  STREAM_DEPTH,
+  STREAM_TRADE,
+  SYMBOLS,
+} from '../../core/config/environment-names.ts';
+import { kinesisClient, secretsManagerClient } from '../../lambdas/shared/aws-clients.ts';
+import { loadApiKey } from './api-key.ts';
+import { parseIngestorConfig } from './config.ts';
+import { startHealthServer } from './health-server.ts';
+import { SbeIngestor } from './sbe-ingestor.ts';
+
+const logger = new Logger({ serviceName: 'sbe-ingestor' });
+const config = parseIngestorConfig(process.env);
+const aws = { region: config[AWS_REGION], endpoint: config[AWS_ENDPOINT_URL] };
+
+const apiKey = await loadApiKey(config[BINANCE_API_KEY], config[BINANCE_API_KEY_SECRET_ARN], () =>
+  secretsManagerClient(aws),
+);
+const ingestor = new SbeIngestor({
+  wsBaseUrl: config[BINANCE_WS_URL],
+  apiKey,
+  symbols: config[SYMBOLS],
+  kinesis: kinesisClient(aws),
+  streamNames: {
+    trade: config[STREAM_TRADE],
+    bestbidask: config[STREAM_BESTBIDASK],
+    depth: config[STREAM_DEPTH],
+  },
+  log: (level, message, fields) => logger[level](message, fields ?? {}),
+  onGap: (event) => logger.info('gap event', { ...event }),
+});
+const server = await startHealthServer(ingestor, config[HTTP_PORT]);
+await ingestor.start();
+logger.info('sbe-ingestor running', { symbols: config[SYMBOLS], port: config[HTTP_PORT] });
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('stopping: flushing to Kinesis', { signal });
+    const flushed = await ingestor.stop();
+    server.close();
+    logger.info('stopped', { flushed });
+    process.exit(flushed ? 0 : 1);
+  });
+}
