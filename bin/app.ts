@@ -1,12 +1,14 @@
 /**
- * The CDK app: `npx cdk synth -c env=dev|staging|prod`. Stacks are added here as their constructs
- * land in lib/; this entry only composes them.
+ * The CDK app: `npx cdk synth -c env=dev|staging|prod [-c region=…] [-c alarmEmail=…]`. Validates
+ * the environment before building anything, composes its stacks, and runs cdk-nag on them.
  */
 import { App } from 'aws-cdk-lib';
+import { environmentConfigFromContext } from '../lib/config/environment-config.ts';
+import { addNagChecks } from '../lib/nag.ts';
+import { buildPipeline } from '../lib/pipeline-app.ts';
 
 const app = new App();
-const envName = app.node.tryGetContext('env') ?? 'dev';
-if (!['dev', 'staging', 'prod'].includes(envName)) {
-  throw new Error(`Unknown environment '${envName}': pass -c env=dev, staging or prod.`);
-}
+const config = environmentConfigFromContext((key) => app.node.tryGetContext(key), process.env);
+buildPipeline(app, config);
+addNagChecks(app);
 app.synth();

@@ -1,0 +1,510 @@
+/**
+ * One typed configuration per deployment (`-c env=dev|staging|prod`): every size, count, retention,
+ * removal policy and alarm threshold the stacks use lives here, so the difference between two
+ * environments reads as a diff of two objects. Validated once, before any construct is built, and
+ * every failure names the bad value.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+
+export const PIPELINE_ENVS = ['dev', 'staging', 'prod'] as const;
+export type PipelineEnv = (typeof PIPELINE_ENVS)[number];
+
+/** Binance answers fastest from AWS Tokyo. */
+export const DEFAULT_REGION = 'ap-northeast-1';
+
+/** Kinesis capacity: a fixed shard count, or on-demand (pay per GB, scales by itself). */
+export type StreamCapacity =
+  | { readonly mode: 'provisioned'; readonly shardCount: number }
+  | { readonly mode: 'on-demand' };
+
+export interface NetworkConfig {
+  /** Two AZs are enough for Multi-AZ failover of Redis and Aurora; each extra AZ costs NAT and endpoints. */
+  readonly maxAzs: number;
+  readonly natGateways: number;
+  /** Interface endpoints cost per AZ-hour: worth it only where Kinesis/ECR/Logs traffic would cross NAT. */
+  readonly interfaceEndpoints: boolean;
+  readonly flowLogRetention: RetentionDays;
+}
+
+export interface StreamsConfig {
+  readonly capacity: StreamCapacity;
+  /** 24 h is included in the Kinesis price; longer lets a broken consumer be replayed after a weekend. */
+  readonly retentionHours: number;
+}
+
+export interface BucketsConfig {
+  readonly bronzeInfrequentAccessAfterDays: number;
+  readonly bronzeGlacierAfterDays: number;
+  /** Bronze is the replayable record of the market: kept forever in prod, trimmed in dev. */
+  readonly bronzeExpireAfterDays: number | undefined;
+  readonly modelsNoncurrentExpireAfterDays: number;
+  readonly accessLogsExpireAfterDays: number;
+  /** Empties buckets on stack deletion (dev only: deleting data must never be a side effect elsewhere). */
+  readonly autoDeleteObjects: boolean;
+}
+
+export interface CacheConfig {
+  readonly nodeType: string;
+  /** Nodes in the replication group: 1 primary plus replicas. Multi-AZ needs at least 2. */
+  readonly nodes: number;
+  readonly multiAz: boolean;
+  readonly snapshotRetentionDays: number;
+}
+
+export interface DatabaseConfig {
+  /** Aurora Serverless v2 capacity in ACUs; 0 lets an idle dev cluster pause. */
+  readonly minCapacityAcu: number;
+  readonly maxCapacityAcu: number;
+  readonly readers: number;
+  readonly backupRetentionDays: number;
+  readonly deletionProtection: boolean;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+export interface ConsumerConfig {
+  /** Records per aggregator invocation: larger batches amortise the one Redis round trip per batch. */
+  readonly batchSize: number;
+  /**
+   * How long Lambda waits to fill a batch (whole seconds). Lambda polls each shard about once a
+   * second anyway, so 0 costs no batch size on a busy stream; every second here is hot-state latency.
+   */
+  readonly maxBatchingWindow: Duration;
+  readonly retryAttempts: number;
+  readonly maxRecordAge: Duration;
+  /** 1 keeps per-shard order; the book also needs per-symbol order, which any factor preserves. */
+  readonly parallelizationFactor: number;
+}
+
+export interface AlarmThresholds {
+  /** Kinesis consumer lag (ms) beyond which features describe a market that has moved on. */
+  readonly iteratorAgeMs: number;
+  /** Write throttles per 5 minutes tolerated before the ingestor's retries are at risk. */
+  readonly writeThrottledRecords: number;
+  /** Alarm when no record reached Kinesis for this long (BTCUSDT trades every second). */
+  readonly ingestSilence: Duration | undefined;
+  readonly redisEngineCpuPercent: number;
+  readonly redisMemoryPercent: number;
+  readonly auroraAcuUtilizationPercent: number;
+  /** Lambda errors per 5 minutes. */
+  readonly lambdaErrors: number;
+  /** Lambda p99 duration as a share of its timeout. */
+  readonly lambdaDurationShareOfTimeout: number;
+}
+
+export interface EnvironmentConfig {
+  readonly name: PipelineEnv;
+  /** Undefined offline: the stacks are then environment-agnostic and synth needs no credentials. */
+  readonly account: string | undefined;
+  readonly region: string;
+  /** Prefix of physical names and dashboards, e.g. `btcusdt-dev`. */
+  readonly prefix: string;
+  readonly symbols: readonly string[];
+  /** Removal policy of stateful resources other than the database. */
+  readonly removalPolicy: RemovalPolicy;
+  readonly logRetention: RetentionDays;
+  readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  readonly network: NetworkConfig;
+  readonly streams: StreamsConfig;
+  readonly buckets: BucketsConfig;
+  readonly cache: CacheConfig;
+  readonly database: DatabaseConfig;
+  readonly consumer: ConsumerConfig;
+  readonly alarms: AlarmThresholds;
+  /** Optional e-mail subscribed to the alarm topic (`-c alarmEmail=ops@example.com`). */
+  readonly alarmEmail: string | undefined;
+}
+
+type EnvSpecific = Omit<EnvironmentConfig, 'name' | 'account' | 'region' | 'prefix' | 'alarmEmail'>;
+
+const SYMBOLS = ['BTCUSDT'] as const;
+
+const BASE_ALARMS: AlarmThresholds = {
+  iteratorAgeMs: 30_000,
+  writeThrottledRecords: 0,
+  ingestSilence: Duration.minutes(5),
+  // AWS's guidance for EngineCPUUtilization is 90%; we alarm earlier because Redis is
+  // single-threaded and the re-anchor's atomic swap needs headroom on the same core.
+  redisEngineCpuPercent: 80,
+  // The re-anchor briefly doubles a book (temporary keys): leave room before maxmemory evicts.
+  redisMemoryPercent: 70,
+  // Sustained near-max ACUs means queries queue: raise maxCapacityAcu before latency grows.
+  auroraAcuUtilizationPercent: 90,
+  lambdaErrors: 0,
+  lambdaDurationShareOfTimeout: 0.8,
+};
+
+const ENVIRONMENTS: Record<PipelineEnv, EnvSpecific> = {
+  dev: {
+    symbols: SYMBOLS,
+    removalPolicy: RemovalPolicy.DESTROY,
+    logRetention: RetentionDays.ONE_WEEK,
+    logLevel: 'DEBUG',
+    network: {
+      maxAzs: 2,
+      natGateways: 1,
+      interfaceEndpoints: false,
+      flowLogRetention: RetentionDays.ONE_WEEK,
+    },
+    streams: { capacity: { mode: 'provisioned', shardCount: 1 }, retentionHours: 24 },
+    buckets: {
+      bronzeInfrequentAccessAfterDays: 30,
+      bronzeGlacierAfterDays: 90,
+      bronzeExpireAfterDays: 180,
+      modelsNoncurrentExpireAfterDays: 7,
+      accessLogsExpireAfterDays: 30,
+      autoDeleteObjects: true,
+    },
+    cache: { nodeType: 'cache.t4g.micro', nodes: 1, multiAz: false, snapshotRetentionDays: 1 },
+    database: {
+      minCapacityAcu: 0,
+      maxCapacityAcu: 2,
+      readers: 0,
+      backupRetentionDays: 1,
+      deletionProtection: false,
+      removalPolicy: RemovalPolicy.DESTROY,
+    },
+    consumer: {
+      batchSize: 100,
+      maxBatchingWindow: Duration.seconds(1),
+      retryAttempts: 2,
+      maxRecordAge: Duration.minutes(10),
+      parallelizationFactor: 1,
+    },
+    // Dev runs without an ingestor most of the time: silence there is not an incident.
+    alarms: { ...BASE_ALARMS, iteratorAgeMs: 120_000, ingestSilence: undefined, lambdaErrors: 5 },
+  },
+  staging: {
+    symbols: SYMBOLS,
+    removalPolicy: RemovalPolicy.RETAIN,
+    logRetention: RetentionDays.TWO_WEEKS,
+    logLevel: 'INFO',
+    network: {
+      maxAzs: 2,
+      natGateways: 1,
+      interfaceEndpoints: true,
+      flowLogRetention: RetentionDays.TWO_WEEKS,
+    },
+    streams: { capacity: { mode: 'provisioned', shardCount: 1 }, retentionHours: 48 },
+    buckets: {
+      bronzeInfrequentAccessAfterDays: 30,
+      bronzeGlacierAfterDays: 90,
+      bronzeExpireAfterDays: 365,
+      modelsNoncurrentExpireAfterDays: 30,
+      accessLogsExpireAfterDays: 90,
+      autoDeleteObjects: false,
+    },
+    cache: { nodeType: 'cache.t4g.small', nodes: 2, multiAz: true, snapshotRetentionDays: 3 },
+    database: {
+      minCapacityAcu: 0.5,
+      maxCapacityAcu: 4,
+      readers: 0,
+      backupRetentionDays: 7,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.SNAPSHOT,
+    },
+    consumer: {
+      batchSize: 500,
+      maxBatchingWindow: Duration.seconds(0),
+      retryAttempts: 3,
+      maxRecordAge: Duration.minutes(30),
+      parallelizationFactor: 1,
+    },
+    alarms: { ...BASE_ALARMS, iteratorAgeMs: 60_000, lambdaErrors: 1 },
+  },
+  prod: {
+    symbols: SYMBOLS,
+    removalPolicy: RemovalPolicy.RETAIN,
+    logRetention: RetentionDays.ONE_MONTH,
+    logLevel: 'INFO',
+    network: {
+      maxAzs: 2,
+      natGateways: 2,
+      interfaceEndpoints: true,
+      flowLogRetention: RetentionDays.ONE_MONTH,
+    },
+    // On-demand absorbs Binance's bursts without resharding; partition key = symbol, so a burst on
+    // one symbol still lands on one shard: the ingestor packs many frames per record for that reason.
+    streams: { capacity: { mode: 'on-demand' }, retentionHours: 168 },
+    buckets: {
+      bronzeInfrequentAccessAfterDays: 30,
+      bronzeGlacierAfterDays: 90,
+      bronzeExpireAfterDays: undefined,
+      modelsNoncurrentExpireAfterDays: 90,
+      accessLogsExpireAfterDays: 365,
+      autoDeleteObjects: false,
+    },
+    cache: { nodeType: 'cache.r7g.large', nodes: 2, multiAz: true, snapshotRetentionDays: 7 },
+    database: {
+      minCapacityAcu: 0.5,
+      maxCapacityAcu: 16,
+      readers: 1,
+      backupRetentionDays: 14,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.SNAPSHOT,
+    },
+    consumer: {
+      batchSize: 1000,
+      maxBatchingWindow: Duration.seconds(0),
+      retryAttempts: 5,
+      maxRecordAge: Duration.hours(1),
+      parallelizationFactor: 1,
+    },
+    alarms: BASE_ALARMS,
+  },
+};
+
+export interface EnvironmentConfigInput {
+  /** `-c env=`; defaults to dev. */
+  readonly envName?: unknown;
+  /** `-c region=`, else `CDK_DEFAULT_REGION`, else ap-northeast-1. */
+  readonly region?: unknown;
+  /** `CDK_DEFAULT_ACCOUNT` (undefined offline). */
+  readonly account?: unknown;
+  readonly alarmEmail?: unknown;
+}
+
+const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const ACCOUNT_PATTERN = /^\d{12}$/;
+const EMAIL_PATTERN = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+function isPipelineEnv(value: unknown): value is PipelineEnv {
+  return typeof value === 'string' && (PIPELINE_ENVS as readonly string[]).includes(value);
+}
+
+/** Builds and validates the configuration of one environment; throws naming the bad value. */
+export function resolveEnvironmentConfig(input: EnvironmentConfigInput): EnvironmentConfig {
+  const envName = input.envName ?? 'dev';
+  if (!isPipelineEnv(envName)) {
+    throw new Error(`Unknown environment '${String(envName)}': pass -c env=dev, staging or prod.`);
+  }
+  const region = input.region === undefined || input.region === '' ? DEFAULT_REGION : input.region;
+  if (typeof region !== 'string' || !REGION_PATTERN.test(region)) {
+    throw new Error(`Invalid region '${String(region)}': expected an AWS region such as ${DEFAULT_REGION}.`);
+  }
+  const account = input.account === '' ? undefined : input.account;
+  if (account !== undefined && (typeof account !== 'string' || !ACCOUNT_PATTERN.test(account))) {
+    throw new Error(`Invalid account '${String(account)}': expected 12 digits (CDK_DEFAULT_ACCOUNT).`);
+  }
+  const alarmEmail = input.alarmEmail === '' ? undefined : input.alarmEmail;
+  if (alarmEmail !== undefined && (typeof alarmEmail !== 'string' || !EMAIL_PATTERN.test(alarmEmail))) {
+    throw new Error(`Invalid alarmEmail '${String(alarmEmail)}': expected an e-mail address.`);
+  }
+  const config: EnvironmentConfig = {
+    ...ENVIRONMENTS[envName],
+    name: envName,
+    account,
+    region,
+    prefix: `btcusdt-${envName}`,
+    alarmEmail,
+  };
+  validateEnvironmentConfig(config);
+  return config;
+}
+
+/** Reads `-c env=`, `-c region=`, `-c alarmEmail=` and the CLI's `CDK_DEFAULT_*` variables. */
+export function environmentConfigFromContext(
+  tryGetContext: (key: string) => unknown,
+  env: Readonly<Record<string, string | undefined>>,
+): EnvironmentConfig {
+  return resolveEnvironmentConfig({
+    envName: tryGetContext('env'),
+    region: tryGetContext('region') ?? env.CDK_DEFAULT_REGION,
+    account: env.CDK_DEFAULT_ACCOUNT,
+    alarmEmail: tryGetContext('alarmEmail'),
+  });
+}
+
+function check(ok: boolean, what: string, value: unknown, expected: string): void {
+  if (!ok) throw new Error(`Invalid ${what} ${JSON.stringify(value)}: ${expected}.`);
+}
+
+function isInt(value: number, min: number, max: number): boolean {
+  return Number.isInteger(value) && value >= min && value <= max;
+}
+
+/** Limits from the AWS service quotas and from our own invariants; exported for the tests. */
+export function validateEnvironmentConfig(c: EnvironmentConfig): void {
+  const where = `${c.name}`;
+  const n = c.network;
+  check(isInt(n.maxAzs, 2, 6), `${where} network.maxAzs`, n.maxAzs, 'need 2 to 6 (Multi-AZ needs two)');
+  check(
+    isInt(n.natGateways, 1, n.maxAzs),
+    `${where} network.natGateways`,
+    n.natGateways,
+    `need 1 to maxAzs (${n.maxAzs}): compute reaches Binance through NAT`,
+  );
+
+  const s = c.streams;
+  check(
+    isInt(s.retentionHours, 24, 8760),
+    `${where} streams.retentionHours`,
+    s.retentionHours,
+    'Kinesis allows 24 to 8760',
+  );
+  if (s.capacity.mode === 'provisioned') {
+    check(
+      isInt(s.capacity.shardCount, 1, 500),
+      `${where} streams.capacity.shardCount`,
+      s.capacity.shardCount,
+      'need 1 to 500',
+    );
+  }
+
+  const b = c.buckets;
+  check(
+    isInt(b.bronzeInfrequentAccessAfterDays, 30, 3650),
+    `${where} buckets.bronzeInfrequentAccessAfterDays`,
+    b.bronzeInfrequentAccessAfterDays,
+    'S3 needs at least 30 days before STANDARD_IA',
+  );
+  check(
+    b.bronzeGlacierAfterDays >= b.bronzeInfrequentAccessAfterDays + 30,
+    `${where} buckets.bronzeGlacierAfterDays`,
+    b.bronzeGlacierAfterDays,
+    'must be at least 30 days after the STANDARD_IA transition',
+  );
+  if (b.bronzeExpireAfterDays !== undefined) {
+    check(
+      b.bronzeExpireAfterDays > b.bronzeGlacierAfterDays,
+      `${where} buckets.bronzeExpireAfterDays`,
+      b.bronzeExpireAfterDays,
+      'must come after the Glacier transition',
+    );
+  }
+  check(
+    isInt(b.modelsNoncurrentExpireAfterDays, 1, 3650),
+    `${where} buckets.modelsNoncurrentExpireAfterDays`,
+    b.modelsNoncurrentExpireAfterDays,
+    'need 1 to 3650',
+  );
+  check(
+    isInt(b.accessLogsExpireAfterDays, 1, 3650),
+    `${where} buckets.accessLogsExpireAfterDays`,
+    b.accessLogsExpireAfterDays,
+    'need 1 to 3650',
+  );
+  check(
+    !b.autoDeleteObjects || c.removalPolicy === RemovalPolicy.DESTROY,
+    `${where} buckets.autoDeleteObjects`,
+    b.autoDeleteObjects,
+    'only with removalPolicy DESTROY',
+  );
+
+  const r = c.cache;
+  check(
+    /^cache\.[a-z0-9]+\.[a-z0-9]+$/.test(r.nodeType),
+    `${where} cache.nodeType`,
+    r.nodeType,
+    'expected e.g. cache.t4g.micro',
+  );
+  check(isInt(r.nodes, 1, 6), `${where} cache.nodes`, r.nodes, 'a replication group holds 1 to 6 nodes');
+  check(
+    !r.multiAz || r.nodes >= 2,
+    `${where} cache.multiAz`,
+    r.multiAz,
+    `Multi-AZ needs at least 2 nodes, got ${r.nodes}`,
+  );
+  check(
+    isInt(r.snapshotRetentionDays, 1, 35),
+    `${where} cache.snapshotRetentionDays`,
+    r.snapshotRetentionDays,
+    'need 1 to 35',
+  );
+
+  const d = c.database;
+  const validAcu = (v: number) => v >= 0 && v <= 256 && Number.isInteger(v * 2);
+  check(
+    validAcu(d.minCapacityAcu),
+    `${where} database.minCapacityAcu`,
+    d.minCapacityAcu,
+    'need 0 to 256 in steps of 0.5',
+  );
+  check(
+    validAcu(d.maxCapacityAcu) && d.maxCapacityAcu >= 1 && d.maxCapacityAcu >= d.minCapacityAcu,
+    `${where} database.maxCapacityAcu`,
+    d.maxCapacityAcu,
+    `need 1 to 256 in steps of 0.5, at least minCapacityAcu (${d.minCapacityAcu})`,
+  );
+  check(isInt(d.readers, 0, 15), `${where} database.readers`, d.readers, 'need 0 to 15');
+  check(
+    isInt(d.backupRetentionDays, 1, 35),
+    `${where} database.backupRetentionDays`,
+    d.backupRetentionDays,
+    'need 1 to 35',
+  );
+
+  const k = c.consumer;
+  check(
+    isInt(k.batchSize, 1, 10_000),
+    `${where} consumer.batchSize`,
+    k.batchSize,
+    'Kinesis event sources take 1 to 10000',
+  );
+  const windowS = k.maxBatchingWindow.toMilliseconds() / 1000;
+  check(
+    Number.isInteger(windowS) && windowS >= 0 && windowS <= 300,
+    `${where} consumer.maxBatchingWindow`,
+    k.maxBatchingWindow.toHumanString(),
+    'Lambda takes whole seconds from 0 to 300',
+  );
+  // Bounded on purpose: -1 (infinite) would let one poison record stall its shard until it expires.
+  check(
+    isInt(k.retryAttempts, 0, 10),
+    `${where} consumer.retryAttempts`,
+    k.retryAttempts,
+    'need a bounded 0 to 10',
+  );
+  const ageS = k.maxRecordAge.toSeconds();
+  check(
+    isInt(ageS, 60, 604_800),
+    `${where} consumer.maxRecordAge`,
+    k.maxRecordAge.toHumanString(),
+    'need 60 s to 7 days',
+  );
+  check(
+    ageS <= s.retentionHours * 3600,
+    `${where} consumer.maxRecordAge`,
+    k.maxRecordAge.toHumanString(),
+    `cannot exceed the stream retention (${s.retentionHours} h)`,
+  );
+  check(
+    isInt(k.parallelizationFactor, 1, 10),
+    `${where} consumer.parallelizationFactor`,
+    k.parallelizationFactor,
+    'need 1 to 10',
+  );
+
+  const a = c.alarms;
+  check(
+    a.iteratorAgeMs > 0,
+    `${where} alarms.iteratorAgeMs`,
+    a.iteratorAgeMs,
+    'need a positive number of ms',
+  );
+  for (const [key, value] of [
+    ['redisEngineCpuPercent', a.redisEngineCpuPercent],
+    ['redisMemoryPercent', a.redisMemoryPercent],
+    ['auroraAcuUtilizationPercent', a.auroraAcuUtilizationPercent],
+  ] as const) {
+    check(value > 0 && value < 100, `${where} alarms.${key}`, value, 'need a percentage between 0 and 100');
+  }
+  check(
+    a.lambdaDurationShareOfTimeout > 0 && a.lambdaDurationShareOfTimeout < 1,
+    `${where} alarms.lambdaDurationShareOfTimeout`,
+    a.lambdaDurationShareOfTimeout,
+    'need a share between 0 and 1',
+  );
+  check(
+    a.writeThrottledRecords >= 0 && a.lambdaErrors >= 0,
+    `${where} alarms`,
+    { writeThrottledRecords: a.writeThrottledRecords, lambdaErrors: a.lambdaErrors },
+    'counts cannot be negative',
+  );
+  check(
+    c.symbols.length > 0 && c.symbols.every((sym) => /^[A-Z0-9]{5,20}$/.test(sym)),
+    `${where} symbols`,
+    c.symbols,
+    'need Binance symbols such as BTCUSDT',
+  );
+}

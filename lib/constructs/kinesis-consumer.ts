@@ -1,0 +1,184 @@
+/**
+ * A Lambda consuming a Kinesis stream the way the aggregator must: it assumes replay. After
+ * awslabs/aws-solutions-constructs `aws-kinesisstreams-lambda`: bisect on error, bounded retries and
+ * record age, partial batch responses, an encrypted on-failure queue, and alarms on by default.
+ * Read permission on the stream comes from the event source's own `grantRead`.
+ */
+import { Duration, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IStream } from 'aws-cdk-lib/aws-kinesis';
+import { type IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+export interface KinesisConsumerProps {
+  readonly stream: IStream;
+  /** The consuming function, normally a PipelineFunction. */
+  readonly function: IFunction;
+  /**
+   * Records per invocation (1–10000).
+   * @default 100
+   */
+  readonly batchSize?: number;
+  /**
+   * How long to wait to fill a batch (whole seconds, 0–300): latency traded for fewer invocations.
+   * @default Duration.seconds(1)
+   */
+  readonly maxBatchingWindow?: Duration;
+  /**
+   * Retries of a failing batch after bisection (0–10). Bounded so that one poison record cannot
+   * stall its shard: after these, its batch goes to the on-failure queue.
+   * @default 3
+   */
+  readonly retryAttempts?: number;
+  /**
+   * Records older than this are sent to the on-failure queue instead of processed (60 s – 7 days).
+   * @default Duration.hours(1)
+   */
+  readonly maxRecordAge?: Duration;
+  /**
+   * Concurrent batches per shard (1–10); order is kept per partition key (the symbol) either way.
+   * @default 1
+   */
+  readonly parallelizationFactor?: number;
+  /**
+   * Where a new consumer starts. The aggregator re-anchors on its first diff, so history is not needed.
+   * @default StartingPosition.LATEST
+   */
+  readonly startingPosition?: StartingPosition;
+  /**
+   * Create the iterator-age, errors and on-failure-queue alarms.
+   * @default true
+   */
+  readonly alarms?: boolean;
+  /**
+   * Iterator age beyond which the consumer is too far behind to be useful.
+   * @default Duration.seconds(30)
+   */
+  readonly iteratorAgeThreshold?: Duration;
+  /**
+   * Function errors per 5 minutes tolerated before alarming.
+   * @default 0
+   */
+  readonly errorsThreshold?: number;
+}
+
+/** Wires a function to a stream with replay-safe settings, an on-failure queue and alarms. */
+export class KinesisConsumer extends Construct {
+  /** Batches that failed every retry or aged out: each message names the shard and sequence range. */
+  public readonly deadLetterQueue: Queue;
+  public readonly eventSource: KinesisEventSource;
+  /** The alarms created (empty when `alarms` is false); give them to `Observability.addAlarms`. */
+  public readonly alarms: readonly Alarm[];
+  public readonly function: IFunction;
+
+  public constructor(scope: Construct, id: string, props: KinesisConsumerProps) {
+    super(scope, id);
+    const batchSize = props.batchSize ?? 100;
+    const maxBatchingWindow = props.maxBatchingWindow ?? Duration.seconds(1);
+    const retryAttempts = props.retryAttempts ?? 3;
+    const maxRecordAge = props.maxRecordAge ?? Duration.hours(1);
+    const parallelizationFactor = props.parallelizationFactor ?? 1;
+    validate(id, { batchSize, maxBatchingWindow, retryAttempts, maxRecordAge, parallelizationFactor });
+    this.function = props.function;
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // The longest SQS allows: time to inspect and replay the failed range from the stream or bronze.
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the on-failure destination of the Kinesis event source; it holds failed batch metadata, nothing consumes it automatically.',
+    });
+
+    this.eventSource = new KinesisEventSource(props.stream, {
+      startingPosition: props.startingPosition ?? StartingPosition.LATEST,
+      batchSize,
+      maxBatchingWindow,
+      parallelizationFactor,
+      bisectBatchOnError: true,
+      retryAttempts,
+      maxRecordAge,
+      reportBatchItemFailures: true,
+      onFailure: new SqsDlq(this.deadLetterQueue),
+    });
+    props.function.addEventSource(this.eventSource);
+
+    if (props.alarms === false) {
+      this.alarms = [];
+      return;
+    }
+    const iteratorAgeMs = (props.iteratorAgeThreshold ?? Duration.seconds(30)).toMilliseconds();
+    this.alarms = [
+      // Lag: predictions read features 10 s ahead, so a consumer 30 s behind serves stale state.
+      new Alarm(this, 'IteratorAgeAlarm', {
+        alarmDescription: `Consumer of ${props.stream.streamName} is more than ${iteratorAgeMs} ms behind the stream.`,
+        metric: props.function.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(1) }),
+        threshold: iteratorAgeMs,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        // Three minutes in a row: a single slow batch after a cold start is not an incident.
+        evaluationPeriods: 3,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      // Errors: every failed batch is retried and bisected, so even one error costs latency.
+      new Alarm(this, 'ErrorsAlarm', {
+        alarmDescription: 'The Kinesis consumer returned errors (batches are being retried and bisected).',
+        metric: props.function.metricErrors({ statistic: 'Sum', period: Duration.minutes(5) }),
+        threshold: props.errorsThreshold ?? 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      // Any message here is market data the hot state never saw: someone must look.
+      new Alarm(this, 'DeadLetterQueueAlarm', {
+        alarmDescription: 'Kinesis batches were given up on and sent to the on-failure queue.',
+        metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          statistic: 'Maximum',
+          period: Duration.minutes(1),
+        }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    ];
+  }
+}
+
+interface Settings {
+  readonly batchSize: number;
+  readonly maxBatchingWindow: Duration;
+  readonly retryAttempts: number;
+  readonly maxRecordAge: Duration;
+  readonly parallelizationFactor: number;
+}
+
+function validate(id: string, s: Settings): void {
+  const fail = (what: string, value: unknown, expected: string): never => {
+    throw new Error(`KinesisConsumer ${id}: invalid ${what} ${JSON.stringify(value)}: ${expected}.`);
+  };
+  if (!Number.isInteger(s.batchSize) || s.batchSize < 1 || s.batchSize > 10_000) {
+    fail('batchSize', s.batchSize, 'need 1 to 10000');
+  }
+  const windowS = s.maxBatchingWindow.toMilliseconds() / 1000;
+  if (!Number.isInteger(windowS) || windowS < 0 || windowS > 300) {
+    fail('maxBatchingWindow', s.maxBatchingWindow.toHumanString(), 'need whole seconds from 0 to 300');
+  }
+  if (!Number.isInteger(s.retryAttempts) || s.retryAttempts < 0 || s.retryAttempts > 10) {
+    fail('retryAttempts', s.retryAttempts, 'need a bounded 0 to 10');
+  }
+  const ageS = s.maxRecordAge.toSeconds();
+  if (ageS < 60 || ageS > 604_800)
+    fail('maxRecordAge', s.maxRecordAge.toHumanString(), 'need 60 s to 7 days');
+  if (
+    !Number.isInteger(s.parallelizationFactor) ||
+    s.parallelizationFactor < 1 ||
+    s.parallelizationFactor > 10
+  ) {
+    fail('parallelizationFactor', s.parallelizationFactor, 'need 1 to 10');
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Composes the stacks of one environment into an app. Shared by bin/app.ts and the tests, so what
+ * the tests check is what `cdk synth` produces.
+ */
+import type { App } from 'aws-cdk-lib';
+import { Tags } from 'aws-cdk-lib';
+import type { EnvironmentConfig } from './config/environment-config.ts';
+import { DataStack } from './stacks/data-stack.ts';
+import { NetworkStack } from './stacks/network-stack.ts';
+import { ObservabilityStack } from './stacks/observability-stack.ts';
+
+export interface PipelineStacks {
+  readonly network: NetworkStack;
+  readonly data: DataStack;
+  readonly observability: ObservabilityStack;
+}
+
+/** Stack ids are `Btcusdt-<env>-<Part>`: a contract with deployed CloudFormation stacks. */
+export function buildPipeline(app: App, config: EnvironmentConfig): PipelineStacks {
+  const env = { account: config.account, region: config.region };
+  const stackId = (part: string) => `Btcusdt-${config.name}-${part}`;
+  const network = new NetworkStack(app, stackId('Network'), {
+    env,
+    config,
+    description: 'BTCUSDT pipeline: VPC and endpoints.',
+  });
+  const data = new DataStack(app, stackId('Data'), {
+    env,
+    config,
+    vpc: network.vpc,
+    computeSecurityGroup: network.computeSecurityGroup,
+    description: 'BTCUSDT pipeline: streams, buckets, Redis, Aurora, secrets (stateful).',
+    terminationProtection: config.name === 'prod',
+  });
+  const observability = new ObservabilityStack(app, stackId('Observability'), {
+    env,
+    config,
+    data,
+    description: 'BTCUSDT pipeline: alarm topic, overview dashboard and alarms.',
+  });
+  for (const stack of [network, data, observability]) {
+    Tags.of(stack).add('project', 'btcusdt-pipeline');
+    Tags.of(stack).add('environment', config.name);
+  }
+  return { network, data, observability };
+}

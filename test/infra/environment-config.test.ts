@@ -1,0 +1,117 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_REGION,
+  type EnvironmentConfig,
+  environmentConfigFromContext,
+  PIPELINE_ENVS,
+  resolveEnvironmentConfig,
+  validateEnvironmentConfig,
+} from '../../lib/config/environment-config.ts';
+
+const context =
+  (values: Record<string, unknown>) =>
+  (key: string): unknown =>
+    values[key];
+
+/** A valid config with one part replaced. */
+function withChange(change: (c: EnvironmentConfig) => Partial<EnvironmentConfig>): EnvironmentConfig {
+  const base = resolveEnvironmentConfig({ envName: 'prod' });
+  return { ...base, ...change(base) };
+}
+
+describe('environment config', () => {
+  it('resolves every environment, valid, with its own prefix', () => {
+    for (const envName of PIPELINE_ENVS) {
+      const config = resolveEnvironmentConfig({ envName });
+      expect(config.name).toBe(envName);
+      expect(config.prefix).toBe(`btcusdt-${envName}`);
+      expect(() => validateEnvironmentConfig(config)).not.toThrow();
+    }
+  });
+
+  it('defaults to dev in Tokyo with no account (offline synth)', () => {
+    const config = environmentConfigFromContext(context({}), {});
+    expect(config.name).toBe('dev');
+    expect(config.region).toBe(DEFAULT_REGION);
+    expect(DEFAULT_REGION).toBe('ap-northeast-1');
+    expect(config.account).toBeUndefined();
+  });
+
+  it('takes the account from CDK_DEFAULT_ACCOUNT and the region from -c region, then CDK_DEFAULT_REGION', () => {
+    const env = { CDK_DEFAULT_ACCOUNT: '123456789012', CDK_DEFAULT_REGION: 'eu-west-1' };
+    expect(environmentConfigFromContext(context({ env: 'prod' }), env)).toMatchObject({
+      account: '123456789012',
+      region: 'eu-west-1',
+    });
+    expect(environmentConfigFromContext(context({ env: 'prod', region: 'us-east-1' }), env).region).toBe(
+      'us-east-1',
+    );
+  });
+
+  it('rejects bad input, naming the value', () => {
+    expect(() => resolveEnvironmentConfig({ envName: 'qa' })).toThrow(/Unknown environment 'qa'/);
+    expect(() => resolveEnvironmentConfig({ region: 'tokyo' })).toThrow(/Invalid region 'tokyo'/);
+    expect(() => resolveEnvironmentConfig({ account: '12ab' })).toThrow(/Invalid account '12ab'/);
+    expect(() => resolveEnvironmentConfig({ alarmEmail: 'nobody' })).toThrow(/Invalid alarmEmail 'nobody'/);
+  });
+
+  it('rejects inconsistent settings, naming the value', () => {
+    const cases: [
+      Partial<EnvironmentConfig> | ((c: EnvironmentConfig) => Partial<EnvironmentConfig>),
+      RegExp,
+    ][] = [
+      [(c) => ({ consumer: { ...c.consumer, batchSize: 0 } }), /consumer\.batchSize 0/],
+      [
+        (c) => ({ consumer: { ...c.consumer, retryAttempts: -1 } }),
+        /consumer\.retryAttempts -1: need a bounded/,
+      ],
+      [
+        (c) => ({ consumer: { ...c.consumer, maxBatchingWindow: Duration.millis(500) } }),
+        /maxBatchingWindow "500 millis"/,
+      ],
+      [
+        (c) => ({
+          consumer: { ...c.consumer, maxRecordAge: Duration.days(3) },
+          streams: { ...c.streams, retentionHours: 24 },
+        }),
+        /maxRecordAge "3 days": cannot exceed the stream retention \(24 h\)/,
+      ],
+      [
+        (c) => ({ cache: { ...c.cache, nodes: 1, multiAz: true } }),
+        /cache\.multiAz true: Multi-AZ needs at least 2 nodes, got 1/,
+      ],
+      [(c) => ({ network: { ...c.network, natGateways: 3 } }), /network\.natGateways 3/],
+      [
+        (c) => ({ streams: { ...c.streams, capacity: { mode: 'provisioned', shardCount: 0 } } }),
+        /shardCount 0/,
+      ],
+      [(c) => ({ database: { ...c.database, minCapacityAcu: 8, maxCapacityAcu: 4 } }), /maxCapacityAcu 4/],
+      [
+        (c) => ({ buckets: { ...c.buckets, autoDeleteObjects: true } }),
+        /autoDeleteObjects true: only with removalPolicy DESTROY/,
+      ],
+      [(c) => ({ alarms: { ...c.alarms, redisMemoryPercent: 120 } }), /redisMemoryPercent 120/],
+    ];
+    for (const [change, message] of cases) {
+      const config = withChange(typeof change === 'function' ? change : () => change);
+      expect(() => validateEnvironmentConfig(config)).toThrow(message);
+    }
+  });
+
+  it('makes prod durable and dev cheap', () => {
+    const dev = resolveEnvironmentConfig({ envName: 'dev' });
+    const prod = resolveEnvironmentConfig({ envName: 'prod' });
+    expect(dev.removalPolicy).toBe(RemovalPolicy.DESTROY);
+    expect(prod.removalPolicy).toBe(RemovalPolicy.RETAIN);
+    expect(prod.database.removalPolicy).toBe(RemovalPolicy.SNAPSHOT);
+    expect([dev.cache.multiAz, prod.cache.multiAz]).toEqual([false, true]);
+    expect([dev.database.deletionProtection, prod.database.deletionProtection]).toEqual([false, true]);
+    expect(dev.streams.capacity).toEqual({ mode: 'provisioned', shardCount: 1 });
+    expect(prod.streams.capacity).toEqual({ mode: 'on-demand' });
+    expect(prod.streams.retentionHours).toBeGreaterThan(dev.streams.retentionHours);
+    expect(prod.network.natGateways).toBeGreaterThan(dev.network.natGateways);
+    expect(dev.alarms.ingestSilence).toBeUndefined();
+    expect(prod.alarms.ingestSilence?.toMinutes()).toBe(5);
+  });
+});
