@@ -1,0 +1,64 @@
+/**
+ * `npm start` flags (the command contract): --duration <s>, --summary <file.json>,
+ * --source sim|replay:<file>|binance, --speed <x|max>, --faults <spec>, --symbols <A,B>, --seed <n>.
+ */
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+
+export type SourceChoice = { kind: 'sim' } | { kind: 'replay'; path: string } | { kind: 'binance' };
+
+const schema = z.object({
+  duration: z.coerce.number().positive().optional(),
+  summary: z.string().min(1).optional(),
+  source: z
+    .string()
+    .default('sim')
+    .transform((s, ctx): SourceChoice => {
+      if (s === 'sim' || s === 'binance') return { kind: s };
+      if (s.startsWith('replay:') && s.length > 'replay:'.length) return { kind: 'replay', path: s.slice(7) };
+      ctx.addIssue({ code: 'custom', message: `expected sim, replay:<file> or binance, got "${s}"` });
+      return z.NEVER;
+    }),
+  speed: z
+    .string()
+    .default('1')
+    .transform((s, ctx) => {
+      if (s === 'max') return 'max' as const;
+      const n = Number(s);
+      if (Number.isFinite(n) && n > 0) return n;
+      ctx.addIssue({ code: 'custom', message: `expected a positive number or max, got "${s}"` });
+      return z.NEVER;
+    }),
+  faults: z.string().optional(),
+  symbols: z
+    .string()
+    .default('BTCUSDT')
+    .transform((s) => s.split(',').map((x) => x.trim().toUpperCase()))
+    .pipe(z.array(z.string().regex(/^[A-Z0-9]{2,20}$/)).min(1)),
+  seed: z.coerce.number().int().default(1),
+});
+
+export type StartOptions = z.infer<typeof schema>;
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export function parseStartOptions(argv: string[]): StartOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      duration: { type: 'string' },
+      summary: { type: 'string' },
+      source: { type: 'string' },
+      speed: { type: 'string' },
+      faults: { type: 'string' },
+      symbols: { type: 'string' },
+      seed: { type: 'string' },
+    },
+  });
+  const result = schema.safeParse(values);
+  if (result.success) return result.data;
+  throw new UsageError(result.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
+}
