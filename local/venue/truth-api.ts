@@ -1,0 +1,88 @@
+/**
+ * The venue's local-only introspection endpoints (loopback clients only):
+ *   GET /_venue/truth/book?symbol=BTCUSDT[&updateId=N][&limit=L]  the true book right after id N
+ *   GET /_venue/truth/trades?symbol=BTCUSDT&fromId=N[&limit=L]     the true trade tape from id N
+ *   GET /_venue/faults                                              every fault injected so far
+ *   GET /_venue/stats                                               counters
+ * Decimals are strings as in Binance's JSON; times are µs. An id outside the retained history
+ * answers 410 with the retained range.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { formatDecimal } from '../../core/binance/decimal.ts';
+import type { PriceLevel } from '../../core/sbe/messages.ts';
+import { TruthOutOfRangeError } from './errors.ts';
+import type { MarketState } from './market-state.ts';
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+const fmt = (m: number) => formatDecimal(m, -8);
+const pairs = (levels: PriceLevel[]) => levels.map((l) => [fmt(l.priceMantissa), fmt(l.qtyMantissa)]);
+
+export class TruthApi {
+  constructor(
+    private readonly state: MarketState,
+    private readonly faults: () => unknown,
+    private readonly stats: () => unknown,
+  ) {}
+
+  handle(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) {
+      send(403, { error: 'The ground truth is served to loopback clients only.' });
+      return;
+    }
+    const q = url.searchParams;
+    const symbol = (q.get('symbol') ?? this.state.symbols[0] ?? '').toUpperCase();
+    const num = (name: string) => (q.get(name) === null ? undefined : Number(q.get(name)));
+    switch (url.pathname) {
+      case '/_venue/stats': {
+        send(200, this.stats());
+        return;
+      }
+      case '/_venue/faults': {
+        send(200, this.faults());
+        return;
+      }
+      case '/_venue/truth/book':
+      case '/_venue/truth/trades': {
+        if (!this.state.has(symbol)) {
+          send(404, { error: `Unknown symbol ${symbol}.` });
+          return;
+        }
+        if (url.pathname.endsWith('/trades')) {
+          const fromId = num('fromId') ?? this.state.truth.tradeRange(symbol)?.oldest ?? 0;
+          const trades = this.state.truth.trades(symbol, fromId, Math.min(num('limit') ?? 1000, 100_000));
+          send(
+            200,
+            trades.map((t) => ({
+              id: t.id,
+              price: fmt(t.priceMantissa),
+              qty: fmt(t.qtyMantissa),
+              timeUs: t.timeUs,
+              isBuyerMaker: t.isBuyerMaker,
+            })),
+          );
+          return;
+        }
+        const updateId = num('updateId') ?? this.state.truth.lastUpdateId(symbol);
+        try {
+          const book = this.state.truth.bookAt(symbol, updateId, num('limit') ?? 5000);
+          send(200, { ...book, bids: pairs(book.bids), asks: pairs(book.asks) });
+          return;
+        } catch (e) {
+          if (e instanceof TruthOutOfRangeError) {
+            send(410, { error: e.message, oldestUpdateId: e.oldest, newestUpdateId: e.newest });
+            return;
+          }
+          throw e;
+        }
+      }
+      default: {
+        send(404, { error: `No venue endpoint at ${url.pathname}.` });
+        return;
+      }
+    }
+  }
+}
