@@ -33,6 +33,7 @@ export interface FrameSink {
 interface SymbolSequences {
   depth: IdContinuity;
   trade: IdContinuity;
+  /** Keyed by event time (see check()). */
   depth20: MonotonicIds;
   bestBidAsk: MonotonicIds;
 }
@@ -108,13 +109,17 @@ export class FrameRouter {
           firstId: firstUpdateId,
           lastId: lastUpdateId,
         };
-      case TemplateId.DepthSnapshot:
+      case TemplateId.DepthSnapshot: {
+        // depth20 repeats its bookUpdateId while the book stands still (every 50 ms regardless), so
+        // a new snapshot is told from a repeat by its event time, not its id.
+        const eventTimeUs = field(batch, 0, Field.EventTimeUs);
         return {
           sequence: 'depth20' as const,
-          verdict: s.depth20.accept(lastUpdateId),
+          verdict: s.depth20.accept(eventTimeUs),
           firstId: lastUpdateId,
           lastId: lastUpdateId,
         };
+      }
       case TemplateId.BestBidAsk:
         return {
           sequence: 'bestBidAsk' as const,

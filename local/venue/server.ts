@@ -34,6 +34,8 @@ export interface VenueOptions extends WsStreamsOptions {
   source?: SourceOptions;
   /** Wait for the first stream subscription before the market starts (replays from their first line). @default 'listen' */
   startOn?: 'listen' | 'first-subscription';
+  /** Materialise the whole market source before it starts (benchmarks at speed 'max'). @default false */
+  preload?: boolean;
   /** A fault spec (README.md) or parsed rules. @default none */
   faults?: string | readonly FaultRule[];
   /** @default the sim seed, else 1 */
@@ -188,7 +190,11 @@ export async function startVenue(options: VenueOptions = {}): Promise<Venue> {
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
-  pump = new MarketPump(source, state, ws, injector, { speed, startOn: options.startOn ?? 'listen' });
+  pump = new MarketPump(source, state, ws, injector, {
+    speed,
+    startOn: options.startOn ?? 'listen',
+    preload: options.preload ?? false,
+  });
   const running = pump;
   // A source that fails (a malformed recording line) rejects marketEnded; keep it from going unhandled.
   let marketError: string | undefined;

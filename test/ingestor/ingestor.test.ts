@@ -199,6 +199,30 @@ describe('SBE ingestor', () => {
     expect(await i.metrics.value(i.metrics.sequenceGaps, { stream: 'depth', reason: 'missing' })).toBe(2);
   });
 
+  it('forwards depth20 snapshots that repeat an unchanged book id, and drops only true repeats', async () => {
+    const { streamNames, gaps, ingestor: i } = await setUp();
+    const snapshot = (eventTimeUs: number) =>
+      encodeMessage({
+        templateId: 10002,
+        eventTimeUs,
+        bookUpdateId: 50_093_239_218,
+        priceExponent: -8,
+        qtyExponent: -8,
+        bids: [{ priceMantissa: 6_000_000_000_000, qtyMantissa: 1 }],
+        asks: [{ priceMantissa: 6_000_001_000_000, qtyMantissa: 1 }],
+        symbol: 'BTCUSDT',
+      });
+    // Three snapshots 50 ms apart of a book that did not change, and one delivered twice.
+    const frames = [snapshot(1_000_000), snapshot(1_050_000), snapshot(1_100_000)];
+    for (const f of [...frames, frames[2] as Uint8Array]) exchange.broadcast(f);
+    await until(() => i.decoder.stats.frames === 4);
+    expect(await i.publisher.flush(5000)).toBe(true);
+    expect((await stored(streamNames)).depth).toEqual(frames);
+    expect(gaps.map((g) => (g.kind === 'sequence' ? `${g.sequence}:${g.reason}` : g.kind))).toEqual([
+      'depth20:duplicate',
+    ]);
+  });
+
   it('counts and skips corrupt frames without disturbing the stream', async () => {
     const { streamNames, ingestor: i } = await setUp();
     const frames = new MarketScript().take(30);

@@ -1,0 +1,113 @@
+/**
+ * `npm run bench:ingest`: venue → ingestor → kinesalite at maximum speed. The venue (synthetic
+ * market, calibrated on BTCUSDT) runs in a child process; the ingestor and kinesalite run here,
+ * through the real WebSocket and AWS SDK paths. Afterwards every stream is read back from Kinesis
+ * and each frame is identified by its ids, to count frames lost and duplicated.
+ * Prints one JSON line.
+ */
+import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { SbeIngestor } from '../../containers/sbe-ingestor/sbe-ingestor.ts';
+import { TemplateId } from '../../core/sbe/abi.ts';
+import { startKinesisEmulator } from '../../local/emulators/kinesis-emulator.ts';
+import type { VenueOptions, VenueStats } from '../../local/venue/index.ts';
+import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
+import { readStreamFrames } from '../../test/support/kinesis-reader.ts';
+
+/** Market time simulated: enough frames (~0.5M) for a steady rate; it runs far faster than real time. */
+const MARKET_SECONDS = Number(process.env.BENCH_MARKET_SECONDS ?? 600);
+
+const kinesis = await startKinesisEmulator();
+const streamNames = { trade: 'bench-trade', bestbidask: 'bench-bba', depth: 'bench-depth' };
+for (const s of Object.values(streamNames)) await kinesis.createStream(s);
+
+const recording = [
+  'depth/spot_btcusdt_2024-08-08T2354Z_raw_stream.txt.gz',
+  'depth/spot_btcusdt_2024-08-09T0000Z_raw_stream.txt.gz',
+].map((f) => join(process.env.SHARED_DATA_DIR ?? join(import.meta.dirname, '../../../shared/data'), f));
+const useRecording = process.env.BENCH_SOURCE !== 'sim' && recording.every((f) => existsSync(f));
+const venueOptions: VenueOptions = {
+  source: useRecording
+    ? { kind: 'replay', path: recording, speed: 'max' }
+    : { kind: 'sim', seed: 42, speed: 'max', durationUs: MARKET_SECONDS * 1_000_000 },
+  startOn: 'first-subscription',
+  // A replay is parsed up front so the timed run measures our pipeline, not the venue's JSON parsing
+  // (the synthetic model is cheaper to run live than to hold in memory).
+  preload: useRecording,
+};
+const venueProcess = fork(new URL('./venue-process.ts', import.meta.url), [JSON.stringify(venueOptions)], {
+  execArgv: ['--import', 'tsx'],
+});
+const message = (type: string) =>
+  new Promise<{ wsUrl?: string; stats?: VenueStats }>((resolve) => {
+    const listener = (m: { type: string; wsUrl?: string; stats?: VenueStats }) => {
+      if (m.type !== type) return;
+      venueProcess.off('message', listener);
+      resolve(m);
+    };
+    venueProcess.on('message', listener);
+  });
+const listening = message('listening');
+const ended = message('ended');
+const { wsUrl } = await listening;
+
+const ingestor = new SbeIngestor({
+  wsBaseUrl: wsUrl as string,
+  apiKey: 'bench',
+  symbols: ['BTCUSDT'],
+  kinesis: kinesis.client,
+  streamNames,
+  staleAfterMs: 60_000,
+});
+const started = process.hrtime.bigint();
+await ingestor.start();
+const { stats } = await ended;
+const framesSent = stats?.ws.framesSent ?? 0;
+while (ingestor.decoder.stats.frames < framesSent) await new Promise((r) => setTimeout(r, 5));
+await ingestor.publisher.flush(60_000);
+const flushedAtUs = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
+await ingestor.stop();
+
+// Identify every stored frame by template and ids; count distinct and repeated.
+const decoder = new WasmSbeDecoder();
+const seen = new Set<string>();
+let stored = 0;
+let firstReceiveUs = Number.POSITIVE_INFINITY;
+for (const name of Object.values(streamNames)) {
+  for (const frame of await readStreamFrames(kinesis.client, name)) {
+    const m = decoder.decode(frame.bytes);
+    if (!m) continue;
+    stored++;
+    firstReceiveUs = Math.min(firstReceiveUs, frame.receiveTimeUs);
+    const id =
+      m.templateId === TemplateId.DepthDiff
+        ? `d:${m.firstBookUpdateId}-${m.lastBookUpdateId}`
+        : m.templateId === TemplateId.Trades
+          ? `t:${m.trades[0]?.id}`
+          : m.templateId === TemplateId.BestBidAsk
+            ? `b:${m.bookUpdateId}`
+            : `s:${m.bookUpdateId}:${m.eventTimeUs}`;
+    seen.add(id);
+  }
+}
+venueProcess.send('close');
+await kinesis.close();
+
+console.log(
+  JSON.stringify({
+    bench: 'ingest',
+    // From the first frame received to the last one confirmed by Kinesis.
+    framesPerS: Math.round(stored / ((flushedAtUs - firstReceiveUs) / 1e6)),
+    lost: framesSent - seen.size,
+    duplicated: stored - seen.size,
+    framesSent,
+    framesStored: stored,
+    kinesisRecords: ingestor.publisher.recordsPut,
+    framesPerRecord: Math.round(stored / Math.max(1, ingestor.publisher.recordsPut)),
+    elapsedS: Math.round(elapsedS * 100) / 100,
+    source: useRecording ? 'replay:2024-08-08/09' : `sim:${MARKET_SECONDS}s`,
+  }),
+);
+process.exit(0);
