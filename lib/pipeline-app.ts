@@ -6,6 +6,7 @@ import type { App } from 'aws-cdk-lib';
 import { Tags } from 'aws-cdk-lib';
 import type { EnvironmentConfig } from './config/environment-config.ts';
 import { DataStack } from './stacks/data-stack.ts';
+import { IngestStack } from './stacks/ingest-stack.ts';
 import { NetworkStack } from './stacks/network-stack.ts';
 import { ObservabilityStack } from './stacks/observability-stack.ts';
 
@@ -13,6 +14,7 @@ export interface PipelineStacks {
   readonly network: NetworkStack;
   readonly data: DataStack;
   readonly observability: ObservabilityStack;
+  readonly ingest: IngestStack;
 }
 
 /** Stack ids are `Btcusdt-<env>-<Part>`: a contract with deployed CloudFormation stacks. */
@@ -38,9 +40,17 @@ export function buildPipeline(app: App, config: EnvironmentConfig): PipelineStac
     data,
     description: 'BTCUSDT pipeline: alarm topic, overview dashboard and alarms.',
   });
-  for (const stack of [network, data, observability]) {
+  const ingest = new IngestStack(app, stackId('Ingest'), {
+    env,
+    config,
+    vpc: network.vpc,
+    data,
+    alarmTopic: observability.alarmTopic,
+    description: 'BTCUSDT pipeline: SBE ingestor on Fargate (Binance WebSocket to Kinesis).',
+  });
+  for (const stack of [network, data, observability, ingest]) {
     Tags.of(stack).add('project', 'btcusdt-pipeline');
     Tags.of(stack).add('environment', config.name);
   }
-  return { network, data, observability };
+  return { network, data, observability, ingest };
 }

@@ -76,6 +76,19 @@ export interface ConsumerConfig {
   readonly parallelizationFactor: number;
 }
 
+export interface IngestConfig {
+  /**
+   * Ingestor tasks running side by side, each with its own Binance connections. More than one is
+   * safe: Kinesis is at-least-once anyway and the aggregator is idempotent, so duplicates change nothing.
+   */
+  readonly desiredCount: number;
+  /** Fargate CPU units (256 = 0.25 vCPU); with memoryMiB, one of Fargate's valid pairs. */
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  /** The Binance SBE WebSocket base URL (BINANCE_WS_URL). */
+  readonly binanceWsUrl: string;
+}
+
 export interface AlarmThresholds {
   /** Kinesis consumer lag (ms) beyond which features describe a market that has moved on. */
   readonly iteratorAgeMs: number;
@@ -110,6 +123,7 @@ export interface EnvironmentConfig {
   readonly cache: CacheConfig;
   readonly database: DatabaseConfig;
   readonly consumer: ConsumerConfig;
+  readonly ingest: IngestConfig;
   readonly alarms: AlarmThresholds;
   /** Optional e-mail subscribed to the alarm topic (`-c alarmEmail=ops@example.com`). */
   readonly alarmEmail: string | undefined;
@@ -118,6 +132,9 @@ export interface EnvironmentConfig {
 type EnvSpecific = Omit<EnvironmentConfig, 'name' | 'account' | 'region' | 'prefix' | 'alarmEmail'>;
 
 const SYMBOLS = ['BTCUSDT'] as const;
+
+/** Binance's SBE market-data endpoint (sbe-market-data-streams.md: port 443 or 9443). */
+export const BINANCE_SBE_WS_URL = 'wss://stream-sbe.binance.com:9443';
 
 const BASE_ALARMS: AlarmThresholds = {
   iteratorAgeMs: 30_000,
@@ -171,6 +188,8 @@ const ENVIRONMENTS: Record<PipelineEnv, EnvSpecific> = {
       maxRecordAge: Duration.minutes(10),
       parallelizationFactor: 1,
     },
+    // The smallest Fargate size: one symbol's SBE streams are a few hundred frames per second.
+    ingest: { desiredCount: 1, cpu: 256, memoryMiB: 512, binanceWsUrl: BINANCE_SBE_WS_URL },
     // Dev runs without an ingestor most of the time: silence there is not an incident.
     alarms: { ...BASE_ALARMS, iteratorAgeMs: 120_000, ingestSilence: undefined, lambdaErrors: 5 },
   },
@@ -210,6 +229,7 @@ const ENVIRONMENTS: Record<PipelineEnv, EnvSpecific> = {
       maxRecordAge: Duration.minutes(30),
       parallelizationFactor: 1,
     },
+    ingest: { desiredCount: 1, cpu: 512, memoryMiB: 1024, binanceWsUrl: BINANCE_SBE_WS_URL },
     alarms: { ...BASE_ALARMS, iteratorAgeMs: 60_000, lambdaErrors: 1 },
   },
   prod: {
@@ -250,6 +270,9 @@ const ENVIRONMENTS: Record<PipelineEnv, EnvSpecific> = {
       maxRecordAge: Duration.hours(1),
       parallelizationFactor: 1,
     },
+    // Two tasks in two AZs: a task or AZ failure loses no market data (duplicates are harmless).
+    // Half a vCPU each: one Node event loop cannot use more, and it leaves headroom for bursts.
+    ingest: { desiredCount: 2, cpu: 512, memoryMiB: 1024, binanceWsUrl: BINANCE_SBE_WS_URL },
     alarms: BASE_ALARMS,
   },
 };
@@ -257,7 +280,7 @@ const ENVIRONMENTS: Record<PipelineEnv, EnvSpecific> = {
 export interface EnvironmentConfigInput {
   /** `-c env=`; defaults to dev. */
   readonly envName?: unknown;
-  /** `-c region=`, else `CDK_DEFAULT_REGION`, else ap-northeast-1. */
+  /** `-c region=`, else `AWS_REGION`, else ap-northeast-1. */
   readonly region?: unknown;
   /** `CDK_DEFAULT_ACCOUNT` (undefined offline). */
   readonly account?: unknown;
@@ -302,14 +325,18 @@ export function resolveEnvironmentConfig(input: EnvironmentConfigInput): Environ
   return config;
 }
 
-/** Reads `-c env=`, `-c region=`, `-c alarmEmail=` and the CLI's `CDK_DEFAULT_*` variables. */
+/**
+ * Reads `-c env=`, `-c region=`, `-c alarmEmail=`, the CLI's `CDK_DEFAULT_ACCOUNT` and `AWS_REGION`.
+ * Not `CDK_DEFAULT_REGION`: the CLI always sets it, falling back to us-east-1 without a configured
+ * region, which would silently override the Tokyo default.
+ */
 export function environmentConfigFromContext(
   tryGetContext: (key: string) => unknown,
   env: Readonly<Record<string, string | undefined>>,
 ): EnvironmentConfig {
   return resolveEnvironmentConfig({
     envName: tryGetContext('env'),
-    region: tryGetContext('region') ?? env.CDK_DEFAULT_REGION,
+    region: tryGetContext('region') ?? env.AWS_REGION,
     account: env.CDK_DEFAULT_ACCOUNT,
     alarmEmail: tryGetContext('alarmEmail'),
   });
@@ -473,6 +500,20 @@ export function validateEnvironmentConfig(c: EnvironmentConfig): void {
     `${where} consumer.parallelizationFactor`,
     k.parallelizationFactor,
     'need 1 to 10',
+  );
+
+  const i = c.ingest;
+  check(
+    isInt(i.desiredCount, 1, 10),
+    `${where} ingest.desiredCount`,
+    i.desiredCount,
+    'need 1 to 10 (each task holds its own Binance connections)',
+  );
+  check(
+    /^wss:\/\/[^\s/]+/.test(i.binanceWsUrl),
+    `${where} ingest.binanceWsUrl`,
+    i.binanceWsUrl,
+    'need a wss:// URL',
   );
 
   const a = c.alarms;

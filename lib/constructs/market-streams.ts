@@ -74,8 +74,16 @@ export class MarketStreams extends Construct {
     );
   }
 
-  /** PutRecords on all three streams (the ingestor). */
+  /**
+   * PutRecord and PutRecords on all three streams, nothing else (the ingestor). Narrower than
+   * `Stream.grantWrite`, which adds `kinesis:ListShards` for shard-aware producers: ours only names a
+   * partition key, and Kinesis picks the shard.
+   */
   public grantWrite(grantee: IGrantable): void {
-    for (const { stream } of this.all()) stream.grantWrite(grantee);
+    for (const { stream } of this.all()) {
+      stream.grant(grantee, 'kinesis:PutRecord', 'kinesis:PutRecords');
+      // No-op with the AWS-managed key; keeps writers working if a customer key is ever chosen.
+      stream.encryptionKey?.grantEncrypt(grantee);
+    }
   }
 }

@@ -6,6 +6,7 @@
  *   const obs = new Observability(this, 'Observability', { dashboardName, alarmTopic, thresholds });
  *   obs.addLambdaAlarms(fn);            // errors, throttles, p99 duration + widgets
  *   obs.addKinesisConsumer(consumer);   // its alarms + iterator age and on-failure queue widgets
+ *   obs.addPipelineService(service);    // running tasks below desired + CPU, memory, tasks widgets
  *   obs.addAlarms(alarm);               // anything else: wired to the topic and shown
  */
 import { Duration, Names } from 'aws-cdk-lib';
@@ -31,6 +32,7 @@ import { Construct } from 'constructs';
 import type { AlarmThresholds } from '../config/environment-config.ts';
 import type { KinesisConsumer } from './kinesis-consumer.ts';
 import { PipelineFunction } from './pipeline-function.ts';
+import type { PipelineService } from './pipeline-service.ts';
 
 const ONE_MINUTE = Duration.minutes(1);
 const FIVE_MINUTES = Duration.minutes(5);
@@ -54,6 +56,23 @@ export interface LambdaAlarmOptions {
   readonly errorsThreshold?: number;
   /** Needed for the duration alarm. @default - the PipelineFunction's timeout; no duration alarm otherwise */
   readonly timeout?: Duration;
+}
+
+export interface ServiceAlarmOptions {
+  /** Construct id of the alarms' group. @default - derived from the service's path */
+  readonly id?: string;
+  /** Dashboard title. @default - the service name */
+  readonly label?: string;
+  /**
+   * Alarm when fewer tasks than this run.
+   * @default - the service's desired count (no alarm when that is 0)
+   */
+  readonly minRunningTasks?: number;
+  /**
+   * Consecutive minutes below minRunningTasks before alarming.
+   * @default 5
+   */
+  readonly belowForMinutes?: number;
 }
 
 /** One stream's label and the stream, as shown on the dashboard. */
@@ -181,6 +200,81 @@ export class Observability extends Construct {
       }),
     );
     return this;
+  }
+
+  /**
+   * An alarm on running tasks below the desired count, and graphs of CPU, memory and task counts.
+   * Task counts come from Container Insights (`ECS/ContainerInsights`): enable it on the cluster.
+   */
+  public addPipelineService(service: PipelineService, options: ServiceAlarmOptions = {}): Alarm[] {
+    const group = new Construct(this, options.id ?? `Service${Names.uniqueId(service)}`);
+    const label = options.label ?? service.serviceName;
+    const minRunning = options.minRunningTasks ?? service.desiredCount;
+    const belowForMinutes = options.belowForMinutes ?? 5;
+    if (!Number.isInteger(belowForMinutes) || belowForMinutes < 1 || belowForMinutes > 60) {
+      throw new Error(
+        `Observability: invalid belowForMinutes ${belowForMinutes} for ${label}: need 1 to 60 minutes.`,
+      );
+    }
+    const dimensionsMap = {
+      ClusterName: service.service.cluster.clusterName,
+      ServiceName: service.service.serviceName,
+    };
+    const taskCount = (metricName: string, statistic: string, label?: string) =>
+      new Metric({
+        namespace: 'ECS/ContainerInsights',
+        metricName,
+        dimensionsMap,
+        statistic,
+        period: ONE_MINUTE,
+        label,
+      });
+    const alarms: Alarm[] = [];
+    if (minRunning > 0) {
+      alarms.push(
+        // No ingestor means no market data: the book, features and predictions all go stale (with
+        // two tasks, one down means no redundancy left). ECS replaces a failed task within a minute
+        // or two, so five minutes below lets one crash pass and pages on a crash loop or a capacity
+        // shortage. No data means no task reporting, so missing data breaches.
+        new Alarm(group, 'RunningTasks', {
+          alarmDescription: `${label}: fewer than ${minRunning} running tasks for ${belowForMinutes} minutes.`,
+          metric: taskCount('RunningTaskCount', 'Minimum'),
+          threshold: minRunning,
+          comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+          evaluationPeriods: belowForMinutes,
+          treatMissingData: TreatMissingData.BREACHING,
+        }),
+      );
+    }
+    this.addAlarms(...alarms);
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: `${label}: CPU %`,
+        left: [
+          service.service.metricCpuUtilization({ statistic: 'Average', period: ONE_MINUTE }),
+          service.service.metricCpuUtilization({ statistic: 'Maximum', period: ONE_MINUTE }),
+        ],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: `${label}: memory %`,
+        left: [
+          service.service.metricMemoryUtilization({ statistic: 'Average', period: ONE_MINUTE }),
+          service.service.metricMemoryUtilization({ statistic: 'Maximum', period: ONE_MINUTE }),
+        ],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: `${label}: tasks`,
+        left: [
+          taskCount('RunningTaskCount', 'Minimum', 'running'),
+          taskCount('DesiredTaskCount', 'Maximum', 'desired'),
+          taskCount('PendingTaskCount', 'Maximum', 'pending'),
+        ],
+        width: 8,
+      }),
+    );
+    return alarms;
   }
 
   /**

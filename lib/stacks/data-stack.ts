@@ -8,7 +8,12 @@ import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { ISecurityGroup, IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { BINANCE_API_KEY_SECRET_ARN, PIPELINE_ENV, SYMBOLS } from '../../core/config/environment-names.ts';
+import {
+  BINANCE_API_KEY_SECRET_ARN,
+  type EnvironmentName,
+  PIPELINE_ENV,
+  SYMBOLS,
+} from '../../core/config/environment-names.ts';
 import type { EnvironmentConfig } from '../config/environment-config.ts';
 import { DataLake } from '../constructs/data-lake.ts';
 import { HotStateCache } from '../constructs/hot-state-cache.ts';
@@ -76,9 +81,28 @@ export class DataStack extends Stack {
 
   /**
    * Every runtime variable that names a resource of this stack, keyed by the names in
-   * core/config/environment-names.ts. Compute stacks pass the subset each function needs.
+   * core/config/environment-names.ts; with `only`, just those (compute passes what it needs, so a
+   * task is not handed names of resources it has no grant on). Throws on a name this stack lacks.
    */
-  public runtimeEnvironment(): Record<string, string> {
+  public runtimeEnvironment(only?: readonly EnvironmentName[]): Record<string, string> {
+    const all = this.allRuntimeVariables();
+    if (only === undefined) return all;
+    const picked: Record<string, string> = {};
+    const missing: string[] = [];
+    for (const name of only) {
+      const value = all[name];
+      if (value === undefined) missing.push(name);
+      else picked[name] = value;
+    }
+    if (missing.length > 0) {
+      throw new Error(
+        `DataStack: no runtime variable ${missing.join(', ')}; it provides ${Object.keys(all).join(', ')}.`,
+      );
+    }
+    return picked;
+  }
+
+  private allRuntimeVariables(): Record<string, string> {
     return {
       [PIPELINE_ENV]: this.config.name,
       [SYMBOLS]: this.config.symbols.join(','),

@@ -14,9 +14,17 @@ describe('the CDK app', () => {
         .findAll()
         .filter(Stack.isStack)
         .map((s) => s.stackName),
-    ).toEqual([`Btcusdt-${envName}-Network`, `Btcusdt-${envName}-Data`, `Btcusdt-${envName}-Observability`]);
+    ).toEqual([
+      `Btcusdt-${envName}-Network`,
+      `Btcusdt-${envName}-Data`,
+      `Btcusdt-${envName}-Observability`,
+      `Btcusdt-${envName}-Ingest`,
+    ]);
     expect(stacks.data.dependencies).toContain(stacks.network);
     expect(stacks.observability.dependencies).toContain(stacks.data);
+    expect(stacks.ingest.dependencies).toEqual(
+      expect.arrayContaining([stacks.network, stacks.data, stacks.observability]),
+    );
     expect(stacks.network.region).toBe('ap-northeast-1');
   });
 

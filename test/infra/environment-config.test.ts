@@ -38,12 +38,16 @@ describe('environment config', () => {
     expect(config.account).toBeUndefined();
   });
 
-  it('takes the account from CDK_DEFAULT_ACCOUNT and the region from -c region, then CDK_DEFAULT_REGION', () => {
-    const env = { CDK_DEFAULT_ACCOUNT: '123456789012', CDK_DEFAULT_REGION: 'eu-west-1' };
+  it('takes the account from CDK_DEFAULT_ACCOUNT and the region from -c region, then AWS_REGION', () => {
+    const env = { CDK_DEFAULT_ACCOUNT: '123456789012', AWS_REGION: 'eu-west-1', CDK_DEFAULT_REGION: 'us-east-1' };
     expect(environmentConfigFromContext(context({ env: 'prod' }), env)).toMatchObject({
       account: '123456789012',
       region: 'eu-west-1',
     });
+    // The CLI's own fallback (us-east-1 when nothing is configured) never overrides the Tokyo default.
+    expect(environmentConfigFromContext(context({ env: 'prod' }), { CDK_DEFAULT_REGION: 'us-east-1' }).region).toBe(
+      'ap-northeast-1',
+    );
     expect(environmentConfigFromContext(context({ env: 'prod', region: 'us-east-1' }), env).region).toBe(
       'us-east-1',
     );
@@ -92,6 +96,11 @@ describe('environment config', () => {
         /autoDeleteObjects true: only with removalPolicy DESTROY/,
       ],
       [(c) => ({ alarms: { ...c.alarms, redisMemoryPercent: 120 } }), /redisMemoryPercent 120/],
+      [(c) => ({ ingest: { ...c.ingest, desiredCount: 0 } }), /ingest\.desiredCount 0: need 1 to 10/],
+      [
+        (c) => ({ ingest: { ...c.ingest, binanceWsUrl: 'http://stream-sbe.binance.com' } }),
+        /ingest\.binanceWsUrl "http:\/\/stream-sbe\.binance\.com": need a wss:\/\/ URL/,
+      ],
     ];
     for (const [change, message] of cases) {
       const config = withChange(typeof change === 'function' ? change : () => change);
@@ -113,5 +122,7 @@ describe('environment config', () => {
     expect(prod.network.natGateways).toBeGreaterThan(dev.network.natGateways);
     expect(dev.alarms.ingestSilence).toBeUndefined();
     expect(prod.alarms.ingestSilence?.toMinutes()).toBe(5);
+    // Two ingestors in prod: duplicates are harmless (idempotent aggregator), a gap is not.
+    expect([dev.ingest.desiredCount, prod.ingest.desiredCount]).toEqual([1, 2]);
   });
 });

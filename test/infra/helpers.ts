@@ -31,6 +31,7 @@ export interface SynthesizedPipeline {
   readonly network: Template;
   readonly data: Template;
   readonly observability: Template;
+  readonly ingest: Template;
 }
 
 /** Builds and synthesizes one environment's app with cdk-nag; throws on any nag finding. */
@@ -46,6 +47,7 @@ export function synthPipeline(envName: PipelineEnv): SynthesizedPipeline {
     network: Template.fromStack(stacks.network),
     data: Template.fromStack(stacks.data),
     observability: Template.fromStack(stacks.observability),
+    ingest: Template.fromStack(stacks.ingest),
   };
 }
 
