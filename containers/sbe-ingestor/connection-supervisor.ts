@@ -5,7 +5,7 @@
  * - rotates make-before-break before the 24 h connection limit and on `serverShutdown`: a new
  *   connection is opened and the old one is closed only once the new one delivers market data, so
  *   nothing is missed (the FrameRouter de-duplicates the overlap by update id and trade id);
- * - detects a stale connection (connected but silent) and replaces it.
+ * - detects a stale connection (silent, or sending nothing newer in exchange time) and replaces it.
  */
 import { type BackoffPolicy, backoffDelayMs } from '../../core/retry/backoff.ts';
 import type { Clock } from './clock.ts';
@@ -18,8 +18,13 @@ export interface SupervisorOptions {
   apiKey: string;
   /** Rotate this long after a connection opens; Binance closes connections at 24 h. */
   rotateAfterMs: number;
-  /** No frame for this long means the connection is stale. */
+  /** No progress in exchange event time for this long means the connection is stale. */
   staleAfterMs: number;
+  /**
+   * Local time (ms) when the exchange's event time last moved forward. Frames that keep arriving
+   * without advancing it (a stuck or replaying server) are as stale as silence.
+   */
+  lastProgressAtMs(): number;
   reconnect: BackoffPolicy;
   onFrame(frame: Buffer, receiveTimeUs: number, connectionId: number): void;
   onControl?(message: ControlMessage, connectionId: number): void;
@@ -181,9 +186,11 @@ export class ConnectionSupervisor {
   private checkStale(): void {
     const connection = this.active;
     if (this.stopped || this.paused || !connection || connection.closed) return;
-    const silentMs = this.o.clock.nowMs() - connection.lastFrameAtMs;
-    if (silentMs <= this.o.staleAfterMs) return;
-    this.o.log?.('warn', 'market-data connection stale', { connectionId: connection.id, silentMs });
+    // Measured from the connection's opening at the earliest, so a fresh connection gets its chance.
+    const since = Math.max(this.o.lastProgressAtMs(), connection.openedAtMs);
+    const staleMs = this.o.clock.nowMs() - since;
+    if (staleMs <= this.o.staleAfterMs) return;
+    this.o.log?.('warn', 'market-data connection stale', { connectionId: connection.id, staleMs });
     this.active = undefined;
     clearTimeout(this.rotateTimer);
     connection.terminate();

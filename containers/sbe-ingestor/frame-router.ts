@@ -39,6 +39,9 @@ interface SymbolSequences {
 }
 
 export class FrameRouter {
+  /** Newest exchange event time seen, and the local time (ms) when it last moved forward. */
+  maxEventTimeUs = 0;
+  eventTimeAdvancedAtMs = 0;
   private readonly sequences = new Map<string, SymbolSequences>();
   private readonly symbols = new SymbolCache();
   private readonly messagesByKind: Record<StreamKind, { inc(): void }>;
@@ -50,6 +53,7 @@ export class FrameRouter {
     private readonly metrics: IngestorMetrics,
     private readonly onGap: (event: SequenceGapEvent) => void,
     private readonly onDecodeError: (error: Error, frame: Uint8Array) => void = () => {},
+    private readonly nowMs: () => number = Date.now,
   ) {
     const byKind = <T>(make: (kind: StreamKind) => T) =>
       Object.fromEntries(STREAM_KINDS.map((k) => [k, make(k)])) as Record<StreamKind, T>;
@@ -74,6 +78,10 @@ export class FrameRouter {
     const kind = streamKindOf(templateId) as StreamKind;
     const symbol = symbolAt(batch, 0, this.symbols);
     const eventTimeUs = field(batch, 0, Field.EventTimeUs);
+    if (eventTimeUs > this.maxEventTimeUs) {
+      this.maxEventTimeUs = eventTimeUs;
+      this.eventTimeAdvancedAtMs = this.nowMs();
+    }
     this.messagesByKind[kind].inc();
     this.lagByKind[kind].observe(Math.max(0, receiveTimeUs - eventTimeUs) / 1e6);
     const { sequence, verdict, firstId, lastId } = this.check(batch, templateId, this.sequencesOf(symbol));

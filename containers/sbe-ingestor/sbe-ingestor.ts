@@ -29,7 +29,7 @@ export interface IngestorOptions {
   streamNames: Record<StreamKind, string>;
   /** @default 23.5 h: inside Binance's 24 h connection limit, with room for the overlap */
   rotateAfterMs?: number;
-  /** @default 10 s: depth diffs come every 20 ms, so 10 s of silence is a stall, not a quiet market */
+  /** @default 10 s: depth diffs come every 20 ms, so 10 s without newer exchange time is a stall */
   staleAfterMs?: number;
   /** @default { baseMs: 500, capMs: 30000 } */
   reconnect?: BackoffPolicy;
@@ -128,6 +128,7 @@ export class SbeIngestor {
       apiKey: o.apiKey,
       rotateAfterMs: o.rotateAfterMs ?? 23.5 * 3600_000,
       staleAfterMs: this.staleAfterMs,
+      lastProgressAtMs: () => this.router.eventTimeAdvancedAtMs,
       reconnect: o.reconnect ?? { baseMs: 500, capMs: 30_000 },
       onFrame: (frame, receiveTimeUs) => this.router.handle(frame, receiveTimeUs),
       onControl: (message) => {

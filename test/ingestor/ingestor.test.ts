@@ -125,13 +125,14 @@ describe('SBE ingestor', () => {
     const script = new MarketScript();
     const sent: MarketFrame[] = [];
     const deadline = Date.now() + 1200;
-    while (Date.now() < deadline) {
+    // A replacement is promoted by its first frame: keep the market going until none is in flight.
+    while (Date.now() < deadline || i.supervisor.connectionCount !== 1) {
       for (const f of script.take(20)) {
         if (exchange.broadcast(f.bytes) > 0) sent.push(f);
       }
       await tick(3);
     }
-    await until(() => i.supervisor.connectionCount === 1);
+    await until(() => i.decoder.stats.frames >= sent.length);
     expect(await i.publisher.flush(5000)).toBe(true);
     expect(i.supervisor.rotations).toBeGreaterThanOrEqual(3);
     expect(await stored(streamNames)).toEqual(expectedByStream(sent));
@@ -246,6 +247,29 @@ describe('SBE ingestor', () => {
     await tick(450); // the exchange sends nothing more: stale after 200 ms, checked every 50 ms
     expect(await i.metrics.value(i.metrics.reconnects, { reason: 'stale' })).toBeGreaterThanOrEqual(1);
     expect(i.supervisor.connected).toBe(true);
+  });
+
+  it('replaces a connection whose frames stop advancing in exchange time', async () => {
+    const { ingestor: i } = await setUp({ staleAfterMs: 200 });
+    const stuck = new MarketScript().next().bytes;
+    // The server keeps sending, but only the same old event: no market progress.
+    const started = Date.now();
+    while (Date.now() - started < 450) {
+      exchange.broadcast(stuck);
+      await tick(10);
+    }
+    expect(await i.metrics.value(i.metrics.reconnects, { reason: 'stale' })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('keeps a connection whose exchange time advances, however old it is (a replay)', async () => {
+    const { ingestor: i } = await setUp({ staleAfterMs: 200 });
+    const script = new MarketScript(); // 2024 event times
+    const started = Date.now();
+    while (Date.now() - started < 600) {
+      exchange.broadcast(script.next().bytes);
+      await tick(10);
+    }
+    expect(await i.metrics.value(i.metrics.reconnects, { reason: 'stale' })).toBe(0);
   });
 
   it('is refused without the right API key and reports unhealthy', async () => {
