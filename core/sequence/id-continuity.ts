@@ -35,6 +35,21 @@ interface Hole {
   to: number;
 }
 
+/** JSON form of an IdContinuity (persisted between Lambda invocations): holes oldest first. */
+export interface IdContinuitySnapshot {
+  last: number | null;
+  holes: [from: number, to: number][];
+}
+
+export class IdContinuitySnapshotError extends Error {
+  override readonly name = 'IdContinuitySnapshotError';
+  constructor(reason: string) {
+    super(`Cannot restore an IdContinuity from this snapshot: ${reason}.`);
+  }
+}
+
+const isSafeInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+
 export class IdContinuity {
   private last: number | undefined;
   private readonly holes: Hole[] = [];
@@ -67,6 +82,34 @@ export class IdContinuity {
       return OK;
     }
     return this.fillHole(first, last) ? REORDERED : DUPLICATE;
+  }
+
+  toJSON(): IdContinuitySnapshot {
+    return { last: this.last ?? null, holes: this.holes.map((h) => [h.from, h.to]) };
+  }
+
+  /** Restores exactly what toJSON saved; the restored instance gives the same verdicts. */
+  static fromJSON(snapshot: unknown): IdContinuity {
+    const s = snapshot as Partial<IdContinuitySnapshot> | null;
+    if (typeof s !== 'object' || s === null) throw new IdContinuitySnapshotError('not an object');
+    if (s.last !== null && !isSafeInt(s.last)) throw new IdContinuitySnapshotError('`last` is not an id');
+    if (!Array.isArray(s.holes) || s.holes.length > MAX_HOLES)
+      throw new IdContinuitySnapshotError(`\`holes\` is not an array of at most ${MAX_HOLES}`);
+    const restored = new IdContinuity();
+    restored.last = s.last ?? undefined;
+    for (const hole of s.holes) {
+      const [from, to] = Array.isArray(hole) ? hole : [];
+      if (
+        !isSafeInt(from) ||
+        !isSafeInt(to) ||
+        from > to ||
+        restored.last === undefined ||
+        to >= restored.last
+      )
+        throw new IdContinuitySnapshotError(`hole ${JSON.stringify(hole)} is not a range below \`last\``);
+      restored.holes.push({ from, to });
+    }
+    return restored;
   }
 
   /** Forgets the position (a new session, e.g. after a re-anchor); holes are forgotten too. */
