@@ -40,8 +40,11 @@ export interface MarketPumpOptions {
 }
 
 const DEPTH20_LEVELS = 20;
-/** At speed 'max', wait while a subscriber has this much unsent (ws buffers it in memory). */
-const HIGH_WATER_BYTES = 8 * 1024 * 1024;
+/**
+ * At speed 'max', wait while a subscriber has this much unsent (ws buffers it in memory). Below the
+ * 1 MiB bestBidAsk culling threshold (ws-streams.ts), so a full-speed run waits instead of culling.
+ */
+const HIGH_WATER_BYTES = 512 * 1024;
 /** At speed 'max', give the event loop (REST, control frames, pings) a turn this often. */
 const YIELD_EVERY_MS = 10;
 
