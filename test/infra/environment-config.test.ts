@@ -39,15 +39,19 @@ describe('environment config', () => {
   });
 
   it('takes the account from CDK_DEFAULT_ACCOUNT and the region from -c region, then AWS_REGION', () => {
-    const env = { CDK_DEFAULT_ACCOUNT: '123456789012', AWS_REGION: 'eu-west-1', CDK_DEFAULT_REGION: 'us-east-1' };
+    const env = {
+      CDK_DEFAULT_ACCOUNT: '123456789012',
+      AWS_REGION: 'eu-west-1',
+      CDK_DEFAULT_REGION: 'us-east-1',
+    };
     expect(environmentConfigFromContext(context({ env: 'prod' }), env)).toMatchObject({
       account: '123456789012',
       region: 'eu-west-1',
     });
     // The CLI's own fallback (us-east-1 when nothing is configured) never overrides the Tokyo default.
-    expect(environmentConfigFromContext(context({ env: 'prod' }), { CDK_DEFAULT_REGION: 'us-east-1' }).region).toBe(
-      'ap-northeast-1',
-    );
+    expect(
+      environmentConfigFromContext(context({ env: 'prod' }), { CDK_DEFAULT_REGION: 'us-east-1' }).region,
+    ).toBe('ap-northeast-1');
     expect(environmentConfigFromContext(context({ env: 'prod', region: 'us-east-1' }), env).region).toBe(
       'us-east-1',
     );
