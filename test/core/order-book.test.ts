@@ -133,3 +133,41 @@ describe.skipIf(!hasSharedData('order book on the 2024 recording', SNAPSHOT, ...
     });
   },
 );
+
+describe('syncFromSnapshot', () => {
+  const d = (U: number, u: number, price = U): BookDiff => ({
+    firstUpdateId: U,
+    lastUpdateId: u,
+    bids: [[price, 1]],
+    asks: [],
+  });
+
+  it('discards diffs at or before the snapshot and applies the rest from the one containing id+1', async () => {
+    const { syncFromSnapshot } = await import('../../core/book/sync-from-snapshot.ts');
+    const outcome = syncFromSnapshot({ lastUpdateId: 218, bids: [], asks: [] }, [
+      d(189, 202),
+      d(203, 207),
+      d(208, 224),
+      d(225, 230),
+    ]);
+    expect(outcome).toMatchObject({ status: 'synced', applied: 2, discarded: 2 });
+    if (outcome.status === 'synced') expect(outcome.book.updateId).toBe(230);
+  });
+
+  it('asks for a newer snapshot when the diffs start after it, or when one is missing after it', async () => {
+    const { syncFromSnapshot } = await import('../../core/book/sync-from-snapshot.ts');
+    expect(syncFromSnapshot({ lastUpdateId: 100, bids: [], asks: [] }, [d(150, 160)])).toEqual({
+      status: 'snapshot-too-old',
+      snapshotId: 100,
+      firstDiffId: 150,
+    });
+    expect(syncFromSnapshot({ lastUpdateId: 100, bids: [], asks: [] }, [d(95, 105), d(110, 120)])).toEqual({
+      status: 'gap',
+      expectedId: 106,
+      receivedId: 110,
+    });
+    expect(syncFromSnapshot({ lastUpdateId: 100, bids: [[5, 1]], asks: [] }, [])).toMatchObject({
+      status: 'synced',
+    });
+  });
+});

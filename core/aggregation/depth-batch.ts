@@ -1,0 +1,217 @@
+/**
+ * Plans what one Kinesis batch of depth frames (diffs and depth20) changes in a symbol's book.
+ * Works on the aggregator's in-memory mirror and the decoded records directly (no message objects);
+ * the result is the net change the Redis adapter writes with one compare-and-set call.
+ *
+ * Rules (web-socket-streams.md, "How to manage a local order book correctly", via core/book):
+ * - every diff is logged, applied or not, so a re-anchor can replay it;
+ * - a diff applies only if it continues the book (U <= id+1 <= u); an old one changes nothing;
+ * - a gap (U > id+1) marks the book stale and asks for a re-anchor; nothing after it is applied;
+ * - a depth20 snapshot taken at exactly the book's update id must equal the book's top 20, a free
+ *   end-to-end checksum: a mismatch also marks the book stale.
+ * Pure: no clock, no I/O.
+ */
+import { classifyDiff } from '../book/diff-rule.ts';
+import type { Level, OrderBook } from '../book/order-book.ts';
+import { bookTopFromSides } from '../features/book-top.ts';
+import type { FeatureState } from '../features/feature-state.ts';
+
+export type StaleReason = 'no-book' | 'gap' | 'checksum';
+
+/** What the aggregator holds for one symbol between batches (mirrors Redis). */
+export interface SymbolDepthState {
+  symbol: string;
+  /** Undefined until the first re-anchor has built a book. */
+  book: OrderBook | undefined;
+  epoch: number;
+  stale: StaleReason | undefined;
+  priceExponent: number;
+  qtyExponent: number;
+  features: FeatureState;
+}
+
+export interface LoggedDiff {
+  firstUpdateId: number;
+  lastUpdateId: number;
+  frame: Uint8Array;
+}
+
+export interface DepthWrite {
+  symbol: string;
+  /** The state this plan was made on: the write is refused if Redis moved on. */
+  expectedEpoch: number;
+  expectedUpdateId: number;
+  updateId: number;
+  /** Exchange time of the last applied diff (0 if none). */
+  lastEventTimeUs: number;
+  bidChanges: Level[];
+  askChanges: Level[];
+  log: LoggedDiff[];
+  /** Set when this batch found the book unusable: mark it stale and request a re-anchor. */
+  markStale?: { reason: StaleReason; expectedId: number; receivedId: number };
+  applied: number;
+  old: number;
+  checks: number;
+  mismatches: number;
+  /** depth20 snapshots whose id fell inside a diff's range: nothing to compare them with. */
+  unaligned: number;
+  appliedEventTimesUs: number[];
+}
+
+const CHECK_LEVELS = 20;
+
+interface PendingCheck {
+  updateId: number;
+  bids: Level[];
+  asks: Level[];
+}
+
+export class DepthBatch {
+  private readonly bidChanges = new Map<number, number>();
+  private readonly askChanges = new Map<number, number>();
+  private readonly log: LoggedDiff[] = [];
+  private readonly pending: PendingCheck[] = [];
+  private readonly expectedEpoch: number;
+  private readonly expectedUpdateId: number;
+  private markStale: DepthWrite['markStale'];
+  private lastEventTimeUs = 0;
+  private applied = 0;
+  private old = 0;
+  private checks = 0;
+  private mismatches = 0;
+  private unaligned = 0;
+  private readonly appliedEventTimesUs: number[] = [];
+
+  constructor(
+    readonly state: SymbolDepthState,
+    private readonly logDiffs = true,
+  ) {
+    this.expectedEpoch = state.epoch;
+    this.expectedUpdateId = state.book?.updateId ?? 0;
+  }
+
+  /** A depth diff [U, u]; levels[start…] holds bidCount bids then askCount asks, (price, qty) pairs. */
+  diff(
+    firstUpdateId: number,
+    lastUpdateId: number,
+    eventTimeUs: number,
+    levels: ArrayLike<number>,
+    start: number,
+    bidCount: number,
+    askCount: number,
+    frame: Uint8Array,
+  ): void {
+    if (this.logDiffs) this.log.push({ firstUpdateId, lastUpdateId, frame: frame.slice() });
+    const s = this.state;
+    const book = s.book;
+    if (!book) {
+      this.stale('no-book', 0, firstUpdateId);
+      return;
+    }
+    if (s.stale) return;
+    const verdict = classifyDiff(book.updateId, firstUpdateId, lastUpdateId);
+    if (verdict === 'old') {
+      this.old++;
+      return;
+    }
+    if (verdict === 'gap') {
+      this.stale('gap', book.updateId + 1, firstUpdateId);
+      return;
+    }
+    for (let j = 0; j < bidCount + askCount; j++) {
+      const at = (start + j) * 2;
+      const price = levels[at] as number;
+      const qty = levels[at + 1] as number;
+      if (j < bidCount) {
+        book.bids.set(price, qty);
+        this.bidChanges.set(price, qty);
+      } else {
+        book.asks.set(price, qty);
+        this.askChanges.set(price, qty);
+      }
+    }
+    book.updateId = lastUpdateId;
+    this.applied++;
+    this.lastEventTimeUs = eventTimeUs;
+    this.appliedEventTimesUs.push(eventTimeUs);
+    s.features.onBookTop(bookTopFromSides(book.bids, book.asks, s.priceExponent, s.qtyExponent), eventTimeUs);
+    this.runDueChecks();
+  }
+
+  /** A depth20 snapshot at `updateId`: compared with the book when the book is at exactly that id. */
+  snapshot(
+    updateId: number,
+    levels: ArrayLike<number>,
+    start: number,
+    bidCount: number,
+    askCount: number,
+  ): void {
+    const book = this.state.book;
+    if (!book || this.state.stale) return;
+    if (updateId < book.updateId) {
+      this.unaligned++;
+      return;
+    }
+    const side = (from: number, n: number): Level[] =>
+      Array.from({ length: Math.min(n, CHECK_LEVELS) }, (_, j) => [
+        levels[(from + j) * 2] as number,
+        levels[(from + j) * 2 + 1] as number,
+      ]);
+    this.pending.push({ updateId, bids: side(start, bidCount), asks: side(start + bidCount, askCount) });
+    this.runDueChecks();
+  }
+
+  finish(): DepthWrite {
+    // Snapshots still ahead of the book stay unchecked: their diff is in a later batch.
+    this.unaligned += this.pending.length;
+    return {
+      symbol: this.state.symbol,
+      expectedEpoch: this.expectedEpoch,
+      expectedUpdateId: this.expectedUpdateId,
+      updateId: this.state.book?.updateId ?? 0,
+      lastEventTimeUs: this.lastEventTimeUs,
+      bidChanges: [...this.bidChanges],
+      askChanges: [...this.askChanges],
+      log: this.log,
+      markStale: this.markStale,
+      applied: this.applied,
+      old: this.old,
+      checks: this.checks,
+      mismatches: this.mismatches,
+      unaligned: this.unaligned,
+      appliedEventTimesUs: this.appliedEventTimesUs,
+    };
+  }
+
+  private runDueChecks(): void {
+    const book = this.state.book;
+    if (!book) return;
+    for (let k = this.pending.length - 1; k >= 0; k--) {
+      const check = this.pending[k] as PendingCheck;
+      if (check.updateId > book.updateId) continue;
+      this.pending.splice(k, 1);
+      if (check.updateId < book.updateId) {
+        this.unaligned++;
+        continue;
+      }
+      this.checks++;
+      const same = (expected: Level[], actual: [number, number][]) =>
+        expected.length === actual.length &&
+        expected.every(([p, q], j) => actual[j]?.[0] === p && actual[j]?.[1] === q);
+      if (
+        !same(check.bids, book.bids.top(check.bids.length)) ||
+        !same(check.asks, book.asks.top(check.asks.length))
+      ) {
+        this.mismatches++;
+        this.stale('checksum', book.updateId, check.updateId);
+      }
+    }
+  }
+
+  private stale(reason: StaleReason, expectedId: number, receivedId: number): void {
+    if (this.state.stale) return;
+    this.state.stale = reason;
+    this.pending.length = 0;
+    this.markStale = { reason, expectedId, receivedId };
+  }
+}

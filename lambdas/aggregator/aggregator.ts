@@ -1,0 +1,339 @@
+/**
+ * The aggregator's logic behind the Lambda handler: Kinesis records (frame envelopes) → WASM batch
+ * decode → core planners on the warm in-memory mirror → one Redis pipeline per batch. On a
+ * compare-and-set conflict (another invocation or a re-anchor moved Redis on) the symbol is reloaded
+ * and its frames planned again: a second round trip, only then.
+ *
+ * Records are processed in order; a record that cannot be read (not an envelope) stops the batch
+ * there and is reported, so Lambda retries from it, bisects, and finally dead-letters it.
+ */
+import { DepthBatch, type SymbolDepthState } from '../../core/aggregation/depth-batch.ts';
+import { type SymbolTradeState, TradeBatch } from '../../core/aggregation/trade-batch.ts';
+import { OrderBook } from '../../core/book/order-book.ts';
+import {
+  allocateEnvelopeFrames,
+  EnvelopeFormatError,
+  type EnvelopeFrames,
+  readEnvelope,
+} from '../../core/envelope/frame-envelope.ts';
+import { bookTopFromSides } from '../../core/features/book-top.ts';
+import { computeFeatures } from '../../core/features/compute-features.ts';
+import { featureVectorToJSON } from '../../core/features/feature-names.ts';
+import { FeatureState } from '../../core/features/feature-state.ts';
+import { Field, Status, TemplateId } from '../../core/sbe/abi.ts';
+import type { SbeBatchDecoder } from '../../core/sbe/batch-decoder.ts';
+import { field, SymbolCache, symbolAt } from '../../core/sbe/decoded-batch.ts';
+import { TradeWindows } from '../../core/trades/trade-windows.ts';
+import type {
+  BestBidAskWrite,
+  DepthScriptWrite,
+  LoadedDepthState,
+  RedisHotState,
+} from '../shared/redis/redis-hot-state.ts';
+
+export interface AggregatorRecord {
+  data: Uint8Array;
+  sequenceNumber: string;
+}
+
+export interface ReanchorRequest {
+  symbol: string;
+  reason: string;
+  detail: string;
+}
+
+export interface BatchOutcome {
+  /** Sequence number of the first record not processed (undefined: all were). */
+  failedSequenceNumber?: string;
+  failure?: Error;
+  frames: number;
+  decodeErrors: number;
+  diffsApplied: number;
+  diffsOld: number;
+  trades: number;
+  tradeDuplicates: number;
+  bestBidAsk: number;
+  checks: number;
+  mismatches: number;
+  conflicts: number;
+  redisRoundTrips: number;
+  reanchorRequests: ReanchorRequest[];
+  /** Exchange event time → confirmed in Redis, one entry per event written (ms). */
+  latenciesMs: number[];
+}
+
+/** Compare-and-set rounds before the batch is failed (Lambda then retries it). */
+const MAX_ATTEMPTS = 8;
+const CONFLICT_PAUSE_MS = 3;
+
+interface DepthMirror extends SymbolDepthState {
+  version: number;
+  tradeVersion: number;
+  tradeWindows: TradeWindows;
+}
+
+const freshOutcome = (): BatchOutcome => ({
+  frames: 0,
+  decodeErrors: 0,
+  diffsApplied: 0,
+  diffsOld: 0,
+  trades: 0,
+  tradeDuplicates: 0,
+  bestBidAsk: 0,
+  checks: 0,
+  mismatches: 0,
+  conflicts: 0,
+  redisRoundTrips: 0,
+  reanchorRequests: [],
+  latenciesMs: [],
+});
+
+export class Aggregator {
+  private readonly depth = new Map<string, DepthMirror>();
+  private readonly trades = new Map<string, SymbolTradeState>();
+  private readonly frames: EnvelopeFrames = allocateEnvelopeFrames();
+  private readonly symbols = new SymbolCache();
+
+  constructor(
+    private readonly store: RedisHotState,
+    private readonly decoder: SbeBatchDecoder,
+    /** Wall clock in µs (latency and stale timestamps only, never market logic). */
+    private readonly nowUs: () => number,
+  ) {}
+
+  /** Forgets the mirror (tests; a real reload happens on conflicts and cold starts). */
+  reset(): void {
+    this.depth.clear();
+    this.trades.clear();
+  }
+
+  async process(records: readonly AggregatorRecord[]): Promise<BatchOutcome> {
+    const outcome = freshOutcome();
+    // Readable records first: the batch stops at the first one that is not an envelope.
+    let usable = records.length;
+    for (let r = 0; r < records.length; r++) {
+      try {
+        readEnvelope((records[r] as AggregatorRecord).data, this.frames);
+      } catch (error) {
+        if (!(error instanceof EnvelopeFormatError)) throw error;
+        usable = r;
+        outcome.failedSequenceNumber = records[r]?.sequenceNumber;
+        outcome.failure = error;
+        break;
+      }
+    }
+    const batch = records.slice(0, usable);
+    let retry: Set<string> | undefined;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const conflicted = await this.plan(batch, outcome, retry, attempt === 0);
+      if (conflicted.size === 0) return outcome;
+      outcome.conflicts += conflicted.size;
+      for (const symbol of conflicted) {
+        this.depth.delete(symbol);
+        this.trades.delete(symbol);
+      }
+      retry = conflicted;
+      // Overlapping writers on one symbol: a short random pause lets one of them win the next round.
+      await new Promise((r) => setTimeout(r, Math.random() * CONFLICT_PAUSE_MS * (attempt + 1)));
+    }
+    throw new Error(`Redis state kept changing under the batch for ${[...(retry ?? [])].join(', ')}.`);
+  }
+
+  /** Plans and writes the batch (only `only` symbols on a retry); returns the symbols in conflict. */
+  private async plan(
+    records: readonly AggregatorRecord[],
+    outcome: BatchOutcome,
+    only: Set<string> | undefined,
+    firstAttempt: boolean,
+  ): Promise<Set<string>> {
+    const depthBatches = new Map<string, DepthBatch>();
+    const tradeBatches = new Map<string, TradeBatch>();
+    const bestBidAsk = new Map<string, BestBidAskWrite>();
+    for (const record of records) {
+      const count = readEnvelope(record.data, this.frames);
+      const decoded = this.decoder.decodeBatch(record.data, this.frames.offsets, this.frames.lengths, count);
+      for (let i = 0; i < count; i++) {
+        const status = field(decoded, i, Field.Status);
+        if (status !== Status.Ok) {
+          if (firstAttempt && status < 0) outcome.decodeErrors++;
+          continue;
+        }
+        const symbol = symbolAt(decoded, i, this.symbols);
+        if (only && !only.has(symbol)) continue;
+        if (firstAttempt) outcome.frames++;
+        const templateId = field(decoded, i, Field.TemplateId);
+        const eventTimeUs = field(decoded, i, Field.EventTimeUs);
+        const start = field(decoded, i, Field.EntryStart);
+        const bidCount = field(decoded, i, Field.BidCount);
+        const askCount = field(decoded, i, Field.AskCount);
+        if (templateId === TemplateId.DepthDiff || templateId === TemplateId.DepthSnapshot) {
+          let b = depthBatches.get(symbol);
+          if (!b) {
+            // Loading awaits Redis; the decoded records stay valid because nothing else decodes meanwhile.
+            const mirror =
+              this.depth.get(symbol) ??
+              (await this.loadDepth(
+                symbol,
+                field(decoded, i, Field.PriceExponent),
+                field(decoded, i, Field.QtyExponent),
+              ));
+            b = new DepthBatch(mirror, firstAttempt);
+            depthBatches.set(symbol, b);
+          }
+          if (templateId === TemplateId.DepthDiff) {
+            const at = this.frames.offsets[i] as number;
+            const frame = record.data.subarray(at, at + (this.frames.lengths[i] as number));
+            const first = field(decoded, i, Field.FirstUpdateId);
+            const last = field(decoded, i, Field.LastUpdateId);
+            b.diff(first, last, eventTimeUs, decoded.levels, start, bidCount, askCount, frame);
+          } else {
+            b.snapshot(field(decoded, i, Field.LastUpdateId), decoded.levels, start, bidCount, askCount);
+          }
+        } else if (templateId === TemplateId.Trades) {
+          let b = tradeBatches.get(symbol);
+          if (!b) {
+            const state = this.trades.get(symbol) ?? (await this.loadTrades(symbol));
+            b = new TradeBatch(state);
+            tradeBatches.set(symbol, b);
+          }
+          b.frame(
+            field(decoded, i, Field.TransactTimeUs),
+            eventTimeUs,
+            field(decoded, i, Field.PriceExponent),
+            field(decoded, i, Field.QtyExponent),
+            decoded.trades,
+            start,
+            bidCount,
+          );
+        } else if (templateId === TemplateId.BestBidAsk) {
+          const id = field(decoded, i, Field.LastUpdateId);
+          const current = bestBidAsk.get(symbol);
+          if (!current || id > current.bookUpdateId) {
+            bestBidAsk.set(symbol, {
+              symbol,
+              bookUpdateId: id,
+              eventTimeUs,
+              bidPrice: field(decoded, i, Field.BidPrice),
+              bidQty: field(decoded, i, Field.BidQty),
+              askPrice: field(decoded, i, Field.AskPrice),
+              askQty: field(decoded, i, Field.AskQty),
+              priceExponent: field(decoded, i, Field.PriceExponent),
+              qtyExponent: field(decoded, i, Field.QtyExponent),
+            });
+          }
+          if (firstAttempt) outcome.bestBidAsk++;
+        }
+      }
+    }
+    return this.write(depthBatches, tradeBatches, [...bestBidAsk.values()], outcome);
+  }
+
+  private async write(
+    depthBatches: Map<string, DepthBatch>,
+    tradeBatches: Map<string, TradeBatch>,
+    bestBidAsk: BestBidAskWrite[],
+    outcome: BatchOutcome,
+  ): Promise<Set<string>> {
+    const depth: DepthScriptWrite[] = [];
+    for (const batch of depthBatches.values()) {
+      const mirror = batch.state as DepthMirror;
+      const plan = batch.finish();
+      const book = mirror.book;
+      let featuresJson: string | undefined;
+      if (book && !mirror.stale && plan.applied > 0) {
+        const top = bookTopFromSides(book.bids, book.asks, mirror.priceExponent, mirror.qtyExponent);
+        featuresJson = JSON.stringify(
+          featureVectorToJSON(
+            computeFeatures(mirror.features, top, mirror.tradeWindows, plan.lastEventTimeUs),
+          ),
+        );
+      }
+      depth.push({
+        plan,
+        expectedVersion: mirror.version,
+        featuresJson,
+        featureStateJson: plan.applied > 0 ? JSON.stringify(mirror.features.toJSON()) : undefined,
+        cachedTradeVersion: mirror.tradeVersion,
+      });
+    }
+    const tradeWrites = [];
+    for (const b of tradeBatches.values()) {
+      const w = b.finish();
+      // A batch of nothing but duplicates writes nothing.
+      if (w) tradeWrites.push(w);
+      else outcome.tradeDuplicates += b.counts.duplicates;
+    }
+    if (depth.length + tradeWrites.length + bestBidAsk.length === 0) return new Set();
+    const results = await this.store.write({ depth, trades: tradeWrites, bestBidAsk }, this.nowUs());
+    outcome.redisRoundTrips++;
+    const writtenAtUs = this.nowUs();
+    const conflicted = new Set<string>();
+    depth.forEach((w, k) => {
+      const r = results.depth[k];
+      const mirror = depthBatches.get(w.plan.symbol)?.state as DepthMirror;
+      if (!r?.applied) {
+        conflicted.add(w.plan.symbol);
+        return;
+      }
+      mirror.version = r.version;
+      if (r.tradeState !== undefined) {
+        mirror.tradeWindows = TradeWindows.fromJSON(r.tradeState);
+        mirror.tradeVersion = r.tradeVersion;
+      }
+      const p = w.plan;
+      outcome.diffsApplied += p.applied;
+      outcome.diffsOld += p.old;
+      outcome.checks += p.checks;
+      outcome.mismatches += p.mismatches;
+      for (const t of p.appliedEventTimesUs) outcome.latenciesMs.push((writtenAtUs - t) / 1000);
+      if (p.markStale) {
+        outcome.reanchorRequests.push({
+          symbol: p.symbol,
+          reason: p.markStale.reason,
+          detail: `expected ${p.markStale.expectedId}, received ${p.markStale.receivedId}`,
+        });
+      }
+    });
+    tradeWrites.forEach((w, k) => {
+      const r = results.trades[k];
+      if (!r?.applied) {
+        conflicted.add(w.symbol);
+        return;
+      }
+      outcome.trades += w.added;
+      outcome.tradeDuplicates += w.duplicates;
+      for (const t of w.eventTimesUs) outcome.latenciesMs.push((writtenAtUs - t) / 1000);
+    });
+    for (const w of bestBidAsk) outcome.latenciesMs.push((writtenAtUs - w.eventTimeUs) / 1000);
+    return conflicted;
+  }
+
+  private async loadDepth(symbol: string, priceExponent: number, qtyExponent: number): Promise<DepthMirror> {
+    const loaded: LoadedDepthState = await this.store.loadDepth(symbol);
+    const mirror: DepthMirror = {
+      symbol,
+      book: loaded.epoch > 0 ? OrderBook.fromSnapshot(loaded.updateId, loaded.bids, loaded.asks) : undefined,
+      epoch: loaded.epoch,
+      stale: loaded.stale,
+      priceExponent,
+      qtyExponent,
+      features: loaded.featureState ? FeatureState.fromJSON(loaded.featureState) : new FeatureState(),
+      version: loaded.version,
+      tradeVersion: loaded.tradeVersion,
+      tradeWindows: loaded.tradeState ? TradeWindows.fromJSON(loaded.tradeState) : new TradeWindows(),
+    };
+    this.depth.set(symbol, mirror);
+    return mirror;
+  }
+
+  private async loadTrades(symbol: string): Promise<SymbolTradeState> {
+    const loaded = await this.store.loadTrades(symbol);
+    const state = {
+      symbol,
+      version: loaded.version,
+      windows: loaded.state ? TradeWindows.fromJSON(loaded.state) : new TradeWindows(),
+    };
+    this.trades.set(symbol, state);
+    return state;
+  }
+}

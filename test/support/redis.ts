@@ -1,0 +1,35 @@
+/**
+ * The real Redis the tests use: REDIS_URL or 127.0.0.1:6379 (.ci/run makes sure one runs). Each test
+ * works on its own symbol, so its keys ({SYMBOL} hash tag) never meet another test's.
+ */
+import { Redis } from 'ioredis';
+
+export function testRedis(): Redis {
+  return new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
+    lazyConnect: false,
+    maxRetriesPerRequest: 2,
+  });
+}
+
+let counter = 0;
+export function uniqueSymbol(): string {
+  counter++;
+  return `T${process.pid}X${counter}USDT`;
+}
+
+/** Every key of a symbol (they all carry its hash tag). */
+export async function keysOf(redis: Redis, symbol: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `*{${symbol}}*`, 'COUNT', 1000);
+    keys.push(...batch);
+    cursor = next;
+  } while (cursor !== '0');
+  return keys.sort();
+}
+
+export async function dropSymbol(redis: Redis, symbol: string): Promise<void> {
+  const keys = await keysOf(redis, symbol);
+  if (keys.length > 0) await redis.del(...keys);
+}
