@@ -1,0 +1,56 @@
+/**
+ * Lambda entry of the re-anchor: invoked asynchronously by the aggregator (or the gap detector)
+ * with `{ symbol, reason }`. A symbol already being re-anchored answers `locked` (not an error).
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { z } from 'zod';
+import {
+  AWS_ENDPOINT_URL,
+  AWS_REGION,
+  BINANCE_REST_URL,
+  REDIS_AUTH_SECRET_ARN,
+  REDIS_URL,
+} from '../../core/config/environment-names.ts';
+import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
+import { secretsManagerClient } from '../shared/aws-clients.ts';
+import { BinanceRestClient } from '../shared/binance/binance-rest-client.ts';
+import { connectRedis, redisAuthToken } from '../shared/redis/redis-connection.ts';
+import { parseLambdaEnvironment } from '../shared/runtime-config.ts';
+import { ReAnchor, type ReAnchorResult } from './re-anchor.ts';
+
+const logger = new Logger({ serviceName: 're-anchor' });
+const metrics = new Metrics({ serviceName: 're-anchor' });
+const config = parseLambdaEnvironment(process.env);
+const aws = { region: config[AWS_REGION], endpoint: config[AWS_ENDPOINT_URL] };
+const secretArn = config[REDIS_AUTH_SECRET_ARN];
+const redis = connectRedis(
+  config[REDIS_URL],
+  secretArn ? await redisAuthToken(secretsManagerClient(aws), secretArn) : undefined,
+);
+const reanchor = new ReAnchor({
+  redis,
+  decoder: new WasmSbeDecoder(new URL('./sbe_decoder.wasm', import.meta.url)),
+  snapshots: new BinanceRestClient(config[BINANCE_REST_URL]),
+  nowUs: () => Math.floor((performance.timeOrigin + performance.now()) * 1000),
+});
+
+const event = z.object({ symbol: z.string().regex(/^[A-Z0-9]{2,20}$/), reason: z.string().optional() });
+
+export async function handler(input: unknown): Promise<Omit<ReAnchorResult, 'error'> & { error?: string }> {
+  const { symbol, reason } = event.parse(input);
+  const result = await reanchor.run(symbol);
+  metrics.addMetric(`Reanchor_${result.status}`, MetricUnit.Count, 1);
+  if (result.status === 'swapped') {
+    metrics.addMetric('ReanchorDuration', MetricUnit.Milliseconds, result.durationMs);
+    metrics.addMetric('ReanchorSwap', MetricUnit.Milliseconds, result.swapMs);
+  }
+  metrics.publishStoredMetrics();
+  if (result.status === 'failed') {
+    logger.error('re-anchor failed', { symbol, reason, error: result.error.message });
+    // Thrown so Lambda's asynchronous retries (and the gap detector) try again.
+    throw result.error;
+  }
+  logger.info('re-anchor finished', { ...result, reason });
+  return result;
+}

@@ -1,0 +1,38 @@
+/** Environment parsing shared by the Lambda handlers: zod, parsed once, failing fast with the name. */
+import { z } from 'zod';
+import {
+  AWS_ENDPOINT_URL,
+  AWS_REGION,
+  BINANCE_REST_URL,
+  REANCHOR_FUNCTION_NAME,
+  REDIS_AUTH_SECRET_ARN,
+  REDIS_URL,
+  SYMBOLS,
+} from '../../core/config/environment-names.ts';
+
+export const lambdaEnvironment = z.object({
+  [REDIS_URL]: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'),
+  [REDIS_AUTH_SECRET_ARN]: z.string().startsWith('arn:').optional(),
+  [REANCHOR_FUNCTION_NAME]: z.string().min(1).optional(),
+  [BINANCE_REST_URL]: z.url().default('https://api.binance.com'),
+  [SYMBOLS]: z
+    .string()
+    .default('BTCUSDT')
+    .transform((s) => s.split(',').map((x) => x.trim().toUpperCase())),
+  [AWS_REGION]: z.string().default('ap-northeast-1'),
+  [AWS_ENDPOINT_URL]: z.url().optional(),
+});
+
+export type LambdaEnvironment = z.infer<typeof lambdaEnvironment>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function parseLambdaEnvironment(env: Record<string, string | undefined>): LambdaEnvironment {
+  const result = lambdaEnvironment.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    `Invalid configuration: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+  );
+}
