@@ -1,18 +1,35 @@
 /**
  * The whole pipeline on one machine, wired as DESIGN.md section 5 describes: the local venue (or
- * real Binance), the SBE ingestor, and Kinesis in process, reached through the real AWS SDK client.
- * Later stages (aggregator, Redis state, re-anchor, bronze, inference) join here as they land.
+ * real Binance), the SBE ingestor, Kinesis in process reached through the real AWS SDK client, the
+ * aggregator Lambda handler driven by a local event source with AWS's semantics, Redis, and the
+ * re-anchor. Later stages (bronze, data connector, inference, dashboard) join here as they land.
  */
+import type { Redis } from 'ioredis';
 import { SbeIngestor } from '../containers/sbe-ingestor/sbe-ingestor.ts';
 import type { StreamKind } from '../containers/sbe-ingestor/stream-kind.ts';
+import { symbolKeys } from '../core/hot-state/keys.ts';
+import { Aggregator } from '../lambdas/aggregator/aggregator.ts';
+import { createAggregatorHandler } from '../lambdas/aggregator/handler.ts';
+import { ReAnchor } from '../lambdas/re-anchor/re-anchor.ts';
+import { BinanceRestClient } from '../lambdas/shared/binance/binance-rest-client.ts';
+import { connectRedis } from '../lambdas/shared/redis/redis-connection.ts';
+import { RedisHotState } from '../lambdas/shared/redis/redis-hot-state.ts';
+import { WasmSbeDecoder } from '../native/wasm-decoder.ts';
 import type { SourceChoice, StartOptions } from './cli-options.ts';
 import { type KinesisEmulator, startKinesisEmulator } from './emulators/kinesis-emulator.ts';
+import { KinesisEventSource } from './kinesis-event-source.ts';
+import { ReanchorRunner } from './reanchor-runner.ts';
+import { ensureRedis, type LocalRedis } from './redis-server.ts';
 import type { RunSummary } from './run-summary.ts';
 import { startVenue, type Venue } from './venue/index.ts';
 
 const BINANCE_WS = 'wss://stream-sbe.binance.com:9443';
+const BINANCE_REST = 'https://api.binance.com';
 /** The venue accepts any non-empty key, like Binance accepts any valid one for public streams. */
 const LOCAL_API_KEY = 'local-venue-key';
+/** How often the Redis book is compared with the venue's true book. */
+const TRUTH_CHECK_MS = 1000;
+const TRUTH_CHECK_LEVELS = 20;
 
 export const STREAM_NAMES: Record<StreamKind, string> = {
   trade: 'market-sbe-trade',
@@ -26,23 +43,110 @@ export type Log = (
   fields?: Record<string, unknown>,
 ) => void;
 
+const nowUs = () => Math.floor((performance.timeOrigin + performance.now()) * 1000);
+
+function percentile(values: number[], p: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return (
+    Math.round((sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number) * 100) / 100
+  );
+}
+
 export class LocalPipeline {
   private kinesis: KinesisEmulator | undefined;
+  private localRedis: LocalRedis | undefined;
+  redis: Redis | undefined;
+  store: RedisHotState | undefined;
   venue: Venue | undefined;
   ingestor: SbeIngestor | undefined;
+  private eventSources: KinesisEventSource[] = [];
+  reanchors: ReanchorRunner | undefined;
+  private truthTimer: NodeJS.Timeout | undefined;
   private startedAtMs = 0;
+  /** Measured while running, reported in the summary. */
+  readonly figures = {
+    latenciesMs: [] as number[],
+    diffsApplied: 0,
+    trades: 0,
+    gapsDetected: 0,
+    checksumRequests: 0,
+    depth20Checks: 0,
+    depth20Mismatches: 0,
+    checksAgainstVenue: 0,
+    venueMismatches: [] as string[],
+    deadLetters: 0,
+    aggregatorFailures: 0,
+  };
 
   constructor(
     private readonly options: StartOptions,
     private readonly log: Log,
     private readonly binanceApiKey: string | undefined,
+    private readonly env: Record<string, string | undefined> = process.env,
   ) {}
 
   async start(): Promise<void> {
     this.startedAtMs = Date.now();
+    this.localRedis = await ensureRedis(this.env);
+    this.redis = connectRedis(this.localRedis.url);
+    // A local run owns its symbols' hot state: stale books or trade ids from an earlier run go.
+    for (const symbol of this.options.symbols) await this.dropSymbol(symbol);
+    this.store = new RedisHotState(this.redis);
     this.kinesis = await startKinesisEmulator();
     await Promise.all(Object.values(STREAM_NAMES).map((s) => this.kinesis?.createStream(s)));
-    const { wsBaseUrl, apiKey } = await this.marketEndpoint(this.options.source);
+    const { wsBaseUrl, restUrl, apiKey } = await this.marketEndpoint(this.options.source);
+
+    this.reanchors = new ReanchorRunner(
+      new ReAnchor({
+        redis: this.redis,
+        decoder: new WasmSbeDecoder(),
+        snapshots: new BinanceRestClient(restUrl),
+        nowUs,
+      }),
+      this.redis,
+      this.log,
+    );
+    const handler = createAggregatorHandler({
+      aggregator: new Aggregator(this.store, new WasmSbeDecoder(), nowUs),
+      log: (level, message, fields) => {
+        if (level !== 'info') this.log(level, message, fields);
+      },
+      record: (outcome) => {
+        const f = this.figures;
+        for (const l of outcome.latenciesMs) f.latenciesMs.push(l);
+        f.diffsApplied += outcome.diffsApplied;
+        f.trades += outcome.trades;
+        f.depth20Checks += outcome.checks;
+        f.depth20Mismatches += outcome.mismatches;
+        for (const r of outcome.reanchorRequests) {
+          if (r.reason === 'gap') f.gapsDetected++;
+          if (r.reason === 'checksum') f.checksumRequests++;
+        }
+      },
+      triggerReanchor: async (request) => this.reanchors?.request(request.symbol),
+    });
+    for (const streamName of Object.values(STREAM_NAMES)) {
+      const source = new KinesisEventSource({
+        client: this.kinesis.client,
+        streamName,
+        region: this.kinesis.region,
+        handler: async (event) => {
+          const response = await handler(event);
+          if (response.batchItemFailures.length > 0) this.figures.aggregatorFailures++;
+          return response;
+        },
+        batchSize: 100,
+        onDeadLetter: (letter) => {
+          this.figures.deadLetters++;
+          this.log('error', 'record dead-lettered', { ...letter });
+        },
+        log: this.log,
+      });
+      await source.start();
+      this.eventSources.push(source);
+    }
+
     this.ingestor = new SbeIngestor({
       wsBaseUrl,
       apiKey,
@@ -56,14 +160,17 @@ export class LocalPipeline {
       },
     });
     await this.ingestor.start();
+    if (this.venue) this.truthTimer = setInterval(() => void this.checkAgainstVenue(), TRUTH_CHECK_MS);
   }
 
-  private async marketEndpoint(source: SourceChoice): Promise<{ wsBaseUrl: string; apiKey: string }> {
+  private async marketEndpoint(
+    source: SourceChoice,
+  ): Promise<{ wsBaseUrl: string; restUrl: string; apiKey: string }> {
     if (source.kind === 'binance') {
       if (!this.binanceApiKey) {
         throw new Error('--source binance needs BINANCE_API_KEY (an Ed25519 key) in the environment.');
       }
-      return { wsBaseUrl: BINANCE_WS, apiKey: this.binanceApiKey };
+      return { wsBaseUrl: BINANCE_WS, restUrl: BINANCE_REST, apiKey: this.binanceApiKey };
     }
     this.venue = await startVenue({
       source:
@@ -74,19 +181,65 @@ export class LocalPipeline {
       faults: this.options.faults,
       faultSeed: this.options.seed,
     });
-    return { wsBaseUrl: this.venue.wsUrl, apiKey: LOCAL_API_KEY };
+    return { wsBaseUrl: this.venue.wsUrl, restUrl: this.venue.restUrl, apiKey: LOCAL_API_KEY };
   }
 
-  /** Stops reading, flushes everything buffered to Kinesis, then closes the stand-ins. */
+  /** The Redis book (top levels) against the venue's true book at the same update id. */
+  private async checkAgainstVenue(): Promise<void> {
+    if (!this.store || !this.venue) return;
+    for (const symbol of this.options.symbols) {
+      const top = await this.store.readBookTop(symbol, TRUTH_CHECK_LEVELS).catch(() => undefined);
+      if (!top || top.epoch === 0 || top.stale) continue;
+      let truth: ReturnType<Venue['truth']['bookAt']>;
+      try {
+        truth = this.venue.truth.bookAt(symbol, top.updateId, TRUTH_CHECK_LEVELS);
+      } catch {
+        continue; // outside the venue's retained history
+      }
+      if (!truth.exact) continue;
+      this.figures.checksAgainstVenue++;
+      const same = (
+        ours: readonly (readonly [number, number])[],
+        theirs: { priceMantissa: number; qtyMantissa: number }[],
+      ) =>
+        ours.length === theirs.length &&
+        ours.every(([p, q], i) => theirs[i]?.priceMantissa === p && theirs[i]?.qtyMantissa === q);
+      if (!same(top.bids, truth.bids) || !same(top.asks, truth.asks)) {
+        this.figures.venueMismatches.push(`${symbol}@${top.updateId}`);
+        this.log('error', 'Redis book differs from the venue truth', { symbol, updateId: top.updateId });
+      }
+    }
+  }
+
+  /** Stops reading, flushes the ingestor, drains Kinesis through the aggregator, closes stand-ins. */
   async stop(): Promise<boolean> {
+    clearInterval(this.truthTimer);
     const flushed = (await this.ingestor?.stop(10_000)) ?? true;
+    const drained = (await Promise.all(this.eventSources.map((s) => s.drain(10_000)))).every(Boolean);
+    await this.checkAgainstVenue();
+    await Promise.all(this.eventSources.map((s) => s.stop()));
+    await this.reanchors?.stop();
     await this.venue?.close();
     await this.kinesis?.close();
-    return flushed;
+    this.redis?.disconnect();
+    await this.localRedis?.stop();
+    return flushed && drained;
   }
 
   elapsedS(): number {
     return (Date.now() - this.startedAtMs) / 1000;
+  }
+
+  private async dropSymbol(symbol: string): Promise<void> {
+    const redis = this.redis as Redis;
+    const k = symbolKeys(symbol);
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `*{${symbol}}*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    await redis.del(`${k.reanchorLock}:fence`);
   }
 
   async summary(): Promise<RunSummary> {
@@ -102,6 +255,7 @@ export class LocalPipeline {
     };
     const stats = i?.decoder.stats;
     const venueStats = this.venue?.stats();
+    const f = this.figures;
     return {
       durationS: Math.round(this.elapsedS() * 10) / 10,
       source:
@@ -118,24 +272,30 @@ export class LocalPipeline {
         recordsFailed: i?.publisher.recordsFailed ?? 0,
         framesPut: i?.publisher.framesPut ?? 0,
       },
-      book: { gapsDetected: null, reanchors: null, checksAgainstVenue: null, mismatches: null },
+      book: {
+        gapsDetected: f.gapsDetected,
+        reanchors: this.reanchors?.swaps ?? 0,
+        checksAgainstVenue: this.venue ? f.checksAgainstVenue : null,
+        mismatches: this.venue ? f.venueMismatches.length : null,
+        depth20Checks: f.depth20Checks,
+        depth20Mismatches: f.depth20Mismatches,
+        diffsApplied: f.diffsApplied,
+      },
       predictions: { count: null, scored: null, rmseRatioVsRandomWalk: null, hitRate: null },
-      latencyMs: { exchangeToRedisP50: null, exchangeToRedisP99: null, inferenceP99: null },
+      latencyMs: {
+        exchangeToRedisP50: percentile(f.latenciesMs, 0.5),
+        exchangeToRedisP99: percentile(f.latenciesMs, 0.99),
+        inferenceP99: null,
+      },
       bronze: { objects: null, tradeIdGaps: null },
       ingestor: {
         sequenceGaps: m ? await byLabel(m.sequenceGaps, (l) => `${l.stream}:${l.reason}`) : {},
         reconnects: m ? await byLabel(m.reconnects, (l) => String(l.reason)) : {},
         overflowFrames: i?.publisher.framesRefused ?? 0,
-        exchangeLagMsP50: null,
-        exchangeLagMsP99: null,
       },
+      aggregator: { trades: f.trades, failedBatches: f.aggregatorFailures, deadLetters: f.deadLetters },
       ...(venueStats
-        ? {
-            venue: {
-              framesSent: venueStats.ws.framesSent,
-              faultsInjected: venueStats.faults,
-            },
-          }
+        ? { venue: { framesSent: venueStats.ws.framesSent, faultsInjected: venueStats.faults } }
         : {}),
     };
   }

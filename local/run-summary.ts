@@ -1,7 +1,7 @@
 /**
- * The run summary `npm start -- --summary <file>` writes (contract: at least these fields). Every
- * figure is measured in the run; a part of the pipeline that has not landed yet reports null rather
- * than a made-up number.
+ * The run summary `npm start -- --summary <file>` writes (contract: at least the fields of
+ * DESIGN.md section 6). Every figure is measured in the run; a stage that has not landed yet
+ * reports null rather than a made-up number.
  */
 export interface RunSummary {
   durationS: number;
@@ -9,10 +9,16 @@ export interface RunSummary {
   frames: { received: number; decoded: number; decodeErrors: number };
   kinesis: { recordsPut: number; recordsFailed: number; framesPut: number };
   book: {
-    gapsDetected: number | null;
-    reanchors: number | null;
+    /** Sequence gaps the aggregator found in the depth stream (each requests a re-anchor). */
+    gapsDetected: number;
+    /** Re-anchors that swapped a new book in (the first anchor included). */
+    reanchors: number;
+    /** Redis top 20 compared with the venue's truth at the same update id (null without a venue). */
     checksAgainstVenue: number | null;
     mismatches: number | null;
+    depth20Checks: number;
+    depth20Mismatches: number;
+    diffsApplied: number;
   };
   predictions: {
     count: number | null;
@@ -30,8 +36,7 @@ export interface RunSummary {
     sequenceGaps: Record<string, number>;
     reconnects: Record<string, number>;
     overflowFrames: number;
-    exchangeLagMsP50: number | null;
-    exchangeLagMsP99: number | null;
   };
+  aggregator: { trades: number; failedBatches: number; deadLetters: number };
   venue?: { framesSent: number; faultsInjected: Record<string, number> };
 }

@@ -93,6 +93,8 @@ export class MarketConnection {
         resolve();
       });
       socket.on('message', (data, isBinary) => {
+        // Frames still queued in a socket we closed belong to the connection that replaced it.
+        if (this.closed) return;
         const receiveTimeUs = this.clock.nowUs();
         if (isBinary) {
           this.framesReceived++;

@@ -12,7 +12,7 @@ export interface SyntheticSourceOptions {
   seed: number;
   /** @default ['BTCUSDT'] */
   symbols?: readonly string[];
-  /** Exchange time of the opening book (µs). @default the wall clock at creation */
+  /** Exchange time of the opening book (µs). @default the wall clock when the market starts */
   startTimeUs?: number;
   /** Stop after this much market time (µs). @default run forever */
   durationUs?: number;
@@ -26,13 +26,15 @@ const BATCH_US = 1_000;
 
 export function createSyntheticSource(o: SyntheticSourceOptions): MarketSource {
   const symbols = o.symbols ?? ['BTCUSDT'];
-  const startTimeUs = o.startTimeUs ?? Date.now() * 1000;
-  const endUs = o.durationUs === undefined ? Number.POSITIVE_INFINITY : startTimeUs + o.durationUs;
   let closed = false;
   return {
     kind: 'sim',
     symbols,
     async *batches(): AsyncGenerator<MarketBatch> {
+      // The market opens when it starts producing (after the first subscription, with
+      // startOn 'first-subscription'), so event times track the wall clock as an exchange's do.
+      const startTimeUs = o.startTimeUs ?? Date.now() * 1000;
+      const endUs = o.durationUs === undefined ? Number.POSITIVE_INFINITY : startTimeUs + o.durationUs;
       const models = symbols.map(
         (symbol) =>
           new SyntheticMarket({ ...o.model, symbol, seed: o.seed, startTimeUs }, Rng.derive(o.seed, symbol)),

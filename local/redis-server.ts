@@ -1,0 +1,87 @@
+/**
+ * Redis for the local runtime: REDIS_URL if set, else the one on 127.0.0.1:6379, else a
+ * `redis-server` started from PATH on a free port (and stopped with the run). With none of these,
+ * the caller gets a clear error saying how to install it.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+
+export class RedisUnavailableError extends Error {
+  override readonly name = 'RedisUnavailableError';
+}
+
+export interface LocalRedis {
+  url: string;
+  /** Whether this run started the server (and will stop it). */
+  started: boolean;
+  stop(): Promise<void>;
+}
+
+async function reachable(url: string): Promise<boolean> {
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 500,
+    retryStrategy: () => null,
+  });
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function ensureRedis(env: Record<string, string | undefined>): Promise<LocalRedis> {
+  if (env.REDIS_URL) {
+    if (await reachable(env.REDIS_URL)) return { url: env.REDIS_URL, started: false, stop: async () => {} };
+    throw new RedisUnavailableError(`REDIS_URL ${env.REDIS_URL} does not answer.`);
+  }
+  const standard = 'redis://127.0.0.1:6379';
+  if (await reachable(standard)) return { url: standard, started: false, stop: async () => {} };
+  const port = await freePort();
+  let child: ChildProcess;
+  try {
+    child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    );
+    await new Promise<void>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('spawn', () => resolve());
+    });
+  } catch {
+    throw new RedisUnavailableError(
+      'No Redis is reachable on 127.0.0.1:6379 and redis-server is not on PATH: install it ' +
+        '(Debian/Ubuntu: sudo apt-get install -y redis-server; macOS: brew install redis) or set REDIS_URL.',
+    );
+  }
+  const url = `redis://127.0.0.1:${port}`;
+  for (let i = 0; i < 50 && !(await reachable(url)); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!(await reachable(url))) throw new RedisUnavailableError(`redis-server on port ${port} did not start.`);
+  return {
+    url,
+    started: true,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
