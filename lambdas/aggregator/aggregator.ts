@@ -56,6 +56,7 @@ export interface BatchOutcome {
   checks: number;
   mismatches: number;
   conflicts: number;
+  /** Writes plus the state loads of cold starts and conflicts. */
   redisRoundTrips: number;
   reanchorRequests: ReanchorRequest[];
   /** Exchange event time → confirmed in Redis, one entry per event written (ms). */
@@ -170,13 +171,15 @@ export class Aggregator {
           let b = depthBatches.get(symbol);
           if (!b) {
             // Loading awaits Redis; the decoded records stay valid because nothing else decodes meanwhile.
-            const mirror =
-              this.depth.get(symbol) ??
-              (await this.loadDepth(
+            let mirror = this.depth.get(symbol);
+            if (!mirror) {
+              mirror = await this.loadDepth(
                 symbol,
                 field(decoded, i, Field.PriceExponent),
                 field(decoded, i, Field.QtyExponent),
-              ));
+              );
+              outcome.redisRoundTrips++;
+            }
             b = new DepthBatch(mirror, firstAttempt);
             depthBatches.set(symbol, b);
           }
@@ -192,7 +195,11 @@ export class Aggregator {
         } else if (templateId === TemplateId.Trades) {
           let b = tradeBatches.get(symbol);
           if (!b) {
-            const state = this.trades.get(symbol) ?? (await this.loadTrades(symbol));
+            let state = this.trades.get(symbol);
+            if (!state) {
+              state = await this.loadTrades(symbol);
+              outcome.redisRoundTrips++;
+            }
             b = new TradeBatch(state);
             tradeBatches.set(symbol, b);
           }
