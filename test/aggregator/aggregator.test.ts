@@ -101,6 +101,11 @@ describe('aggregator and re-anchor on a real Redis', () => {
     const more = await aggregator.process(toRecords(next.map((d) => d.frame)));
     expect(more).toMatchObject({ diffsApplied: 300, conflicts: 1, reanchorRequests: [] });
     await expectBookEqualsTruth(store, feed);
+    // Warm and uncontended: exactly one Redis round trip for the whole batch.
+    const warmDiffs = feed.take(50);
+    const warm = await aggregator.process(toRecords(warmDiffs.map((d) => d.frame)));
+    expect(warm).toMatchObject({ diffsApplied: 50, conflicts: 0, redisRoundTrips: 1 });
+    await expectBookEqualsTruth(store, feed);
     // The feature vector of the batch, computed at the last diff's time on the 100 ms grid.
     const features = featureVectorFromJSON(
       JSON.parse((await redis.get(symbolKeys(symbol).features)) as string),
