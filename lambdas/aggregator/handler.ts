@@ -9,8 +9,11 @@ import type { Aggregator, BatchOutcome, ReanchorRequest } from './aggregator.ts'
 
 export interface AggregatorHandlerDeps {
   aggregator: Aggregator;
-  /** Records the outcome (EMF metrics in AWS, the run summary locally). */
-  record(outcome: BatchOutcome, arrivalLagMs: number[]): void;
+  /**
+   * Records the outcome (EMF metrics in AWS, the run summary locally). `stream` is the Kinesis
+   * stream the batch came from: each invocation reads one, so lag is reported per stream.
+   */
+  record(outcome: BatchOutcome, arrivalLagMs: number[], stream: string): void;
   /** Starts a re-anchor for the symbol (asynchronous Lambda invoke in AWS, in process locally). */
   triggerReanchor(request: ReanchorRequest): Promise<void>;
   log(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void;
@@ -37,6 +40,7 @@ export function createAggregatorHandler(deps: AggregatorHandlerDeps) {
     deps.record(
       outcome,
       event.Records.map((r) => nowMs - r.kinesis.approximateArrivalTimestamp * 1000),
+      event.Records[0]?.eventSourceARN.split('/').pop() ?? 'unknown',
     );
     for (const request of outcome.reanchorRequests) {
       deps.log('warn', 're-anchor requested', { ...request });

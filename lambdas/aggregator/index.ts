@@ -45,7 +45,8 @@ const percentile = (values: number[], p: number) => {
 export const handler = createAggregatorHandler({
   aggregator,
   log: (level, message, fields) => logger[level](message, fields ?? {}),
-  record(outcome, arrivalLagMs) {
+  record(outcome, arrivalLagMs, stream) {
+    metrics.addDimension('stream', stream);
     metrics.addMetric('Frames', MetricUnit.Count, outcome.frames);
     metrics.addMetric('DecodeErrors', MetricUnit.Count, outcome.decodeErrors);
     metrics.addMetric('DiffsApplied', MetricUnit.Count, outcome.diffsApplied);
