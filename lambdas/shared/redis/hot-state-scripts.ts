@@ -134,6 +134,7 @@ return {m[1] or '0', m[2] or '0', m[3] or '', m[4] or '0',
  * Returns {1, epoch} swapped; {0, lastLogId} when diffs arrived after the replay (catch up, retry);
  * {-1} when the lock is no longer ours (a newer re-anchor must win). Live keys are replaced by
  * RENAME, never cleared first: a reader sees the old book or the new one, nothing in between.
+ * The retired keys share the hash tag (they are derived from the temporary ones).
  */
 export const SWAP_BOOK = `
 if redis.call('GET', KEYS[11]) ~= ARGV[1] then return {-1} end
@@ -143,13 +144,16 @@ if #newest > 0 then newest_id = newest[1][1] end
 if newest_id ~= ARGV[2] then return {0, newest_id} end
 for i = 0, 3 do
   local tmp, live = KEYS[6 + i], KEYS[2 + i]
+  -- RENAME over the live key would free the old book inside this script (milliseconds for 5000
+  -- levels); moving it aside and UNLINKing frees it on Redis' background thread instead.
+  local retired = tmp .. ':retired'
+  if redis.call('EXISTS', live) == 1 then redis.call('RENAME', live, retired) end
   if redis.call('EXISTS', tmp) == 1 then
     redis.call('RENAME', tmp, live)
     -- Temporary keys expire in case their re-anchor dies; the live book must not.
     redis.call('PERSIST', live)
-  else
-    redis.call('DEL', live)
   end
+  redis.call('UNLINK', retired)
 end
 local m = redis.call('HMGET', KEYS[1], 'version', 'epoch')
 local version = tonumber(m[1] or '0') + 1

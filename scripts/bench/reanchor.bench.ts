@@ -1,0 +1,114 @@
+/**
+ * `npm run bench:reanchor`: re-anchoring a 5000-level-per-side book (Binance's deepest REST view)
+ * in the local Redis (database 15): REST snapshot over HTTP in Binance's JSON (a local server, through
+ * the real client), sync with 200 logged diffs, temporary keys, atomic swap. Prints one JSON line with
+ * the whole re-anchor's P50/P99 and the swap's P99.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import { formatDecimal } from '../../core/binance/decimal.ts';
+import { symbolKeys } from '../../core/hot-state/keys.ts';
+import { encodeDepthDiff } from '../../core/sbe/encoder.ts';
+import { ReAnchor } from '../../lambdas/re-anchor/re-anchor.ts';
+import { BinanceRestClient } from '../../lambdas/shared/binance/binance-rest-client.ts';
+import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
+
+const LEVELS_PER_SIDE = 5000;
+const LOGGED_DIFFS = 200;
+const RUNS = Number(process.env.BENCH_RUNS ?? 40);
+const SYMBOL = 'BENCHUSDT';
+const TICK = 1_000_000;
+
+const redis = new Redis(process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/15');
+const k = symbolKeys(SYMBOL);
+const drop = async () => {
+  const keys = await redis.keys(`*{${SYMBOL}}*`);
+  if (keys.length > 0) await redis.del(...keys);
+};
+await drop();
+
+let lastUpdateId = 1_000_000;
+const mid = 6_000_000;
+const snapshotJson = () =>
+  JSON.stringify({
+    lastUpdateId,
+    bids: Array.from({ length: LEVELS_PER_SIDE }, (_, i) => [
+      formatDecimal((mid - 1 - i) * TICK, -8),
+      '0.12345678',
+    ]),
+    asks: Array.from({ length: LEVELS_PER_SIDE }, (_, i) => [
+      formatDecimal((mid + 1 + i) * TICK, -8),
+      '0.87654321',
+    ]),
+  });
+const server = createServer((_req, res) => {
+  res.writeHead(200, { 'content-type': 'application/json', 'x-mbx-used-weight-1m': '250' });
+  res.end(snapshotJson());
+});
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+const restUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+const reanchor = new ReAnchor({
+  redis,
+  decoder: new WasmSbeDecoder(),
+  snapshots: new BinanceRestClient(restUrl),
+  nowUs: () => Math.floor((performance.timeOrigin + performance.now()) * 1000),
+});
+
+const durations: number[] = [];
+const swaps: number[] = [];
+for (let run = 0; run < RUNS + 3; run++) {
+  // The diff log as the aggregator leaves it: diffs continuing the snapshot the REST call will return.
+  await redis.del(k.diffs);
+  const pipeline = redis.pipeline();
+  for (let d = 1; d <= LOGGED_DIFFS; d++) {
+    const id = lastUpdateId + d;
+    const frame = encodeDepthDiff({
+      eventTimeUs: 1_723_161_255_000_000 + id,
+      firstBookUpdateId: id,
+      lastBookUpdateId: id,
+      priceExponent: -8,
+      qtyExponent: -8,
+      bids: [{ priceMantissa: (mid - 1 - (d % 50)) * TICK, qtyMantissa: d }],
+      asks: [{ priceMantissa: (mid + 1 + (d % 50)) * TICK, qtyMantissa: d }],
+      symbol: SYMBOL,
+    });
+    pipeline.xadd(k.diffs, '*', 'U', id, 'u', id, 'f', Buffer.from(frame));
+  }
+  await pipeline.exec();
+  const result = await reanchor.run(SYMBOL);
+  if (result.status !== 'swapped') throw new Error(`re-anchor ${result.status}`);
+  if (result.levels !== 2 * LEVELS_PER_SIDE || result.replayed !== LOGGED_DIFFS) {
+    throw new Error(`unexpected result ${JSON.stringify(result)}`);
+  }
+  // The first runs warm up the JIT and Redis' script cache.
+  if (run >= 3) {
+    durations.push(result.durationMs);
+    swaps.push(result.swapMs);
+  }
+  lastUpdateId += LOGGED_DIFFS + 1;
+}
+await drop();
+await redis.quit();
+server.close();
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return (
+    Math.round((sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number) * 100) / 100
+  );
+};
+console.log(
+  JSON.stringify({
+    bench: 'reanchor',
+    levels: LEVELS_PER_SIDE,
+    levelsTotal: 2 * LEVELS_PER_SIDE,
+    replayedDiffs: LOGGED_DIFFS,
+    runs: RUNS,
+    p50Ms: percentile(durations, 0.5),
+    p99Ms: percentile(durations, 0.99),
+    swapP50Ms: percentile(swaps, 0.5),
+    swapP99Ms: percentile(swaps, 0.99),
+  }),
+);
