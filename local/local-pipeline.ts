@@ -5,6 +5,8 @@
  * re-anchor. Later stages (bronze, data connector, inference, dashboard) join here as they land.
  */
 import type { Redis } from 'ioredis';
+import { InferenceService } from '../containers/inference/inference-service.ts';
+import { type ReturnModel, randomWalkModel } from '../containers/inference/return-model.ts';
 import { SbeIngestor } from '../containers/sbe-ingestor/sbe-ingestor.ts';
 import type { StreamKind } from '../containers/sbe-ingestor/stream-kind.ts';
 import { symbolKeys } from '../core/hot-state/keys.ts';
@@ -62,6 +64,9 @@ export class LocalPipeline {
   ingestor: SbeIngestor | undefined;
   private eventSources: KinesisEventSource[] = [];
   reanchors: ReanchorRunner | undefined;
+  inference: InferenceService | undefined;
+  /** The model inference serves; the random walk until a trained model is promoted. */
+  model: ReturnModel = randomWalkModel;
   private truthTimer: NodeJS.Timeout | undefined;
   private startedAtMs = 0;
   /** Measured while running, reported in the summary. */
@@ -161,6 +166,14 @@ export class LocalPipeline {
     });
     await this.ingestor.start();
     if (this.venue) this.truthTimer = setInterval(() => void this.checkAgainstVenue(), TRUTH_CHECK_MS);
+    this.inference = new InferenceService({
+      redis: this.redis,
+      store: this.store,
+      symbols: this.options.symbols,
+      model: () => this.model,
+      log: this.log,
+    });
+    this.inference.start();
   }
 
   private async marketEndpoint(
@@ -214,6 +227,7 @@ export class LocalPipeline {
   /** Stops reading, flushes the ingestor, drains Kinesis through the aggregator, closes stand-ins. */
   async stop(): Promise<boolean> {
     clearInterval(this.truthTimer);
+    this.inference?.stop();
     const flushed = (await this.ingestor?.stop(10_000)) ?? true;
     const drained = (await Promise.all(this.eventSources.map((s) => s.drain(10_000)))).every(Boolean);
     await this.checkAgainstVenue();
@@ -228,6 +242,21 @@ export class LocalPipeline {
 
   elapsedS(): number {
     return (Date.now() - this.startedAtMs) / 1000;
+  }
+
+  private predictionSummary(): RunSummary['predictions'] {
+    const scores = this.options.symbols.map((s) => this.inference?.score(s));
+    const first = scores[0];
+    if (!first)
+      return { count: 0, scored: 0, rmseRatioVsRandomWalk: null, hitRate: null, model: this.model.version };
+    return {
+      count: scores.reduce((n, s) => n + (s?.count ?? 0), 0),
+      scored: scores.reduce((n, s) => n + (s?.scored ?? 0), 0),
+      // With several symbols the first one's ratio is reported; per-symbol scores are in Redis.
+      rmseRatioVsRandomWalk: first.rmseRatioVsRandomWalk,
+      hitRate: first.hitRate,
+      model: this.model.version,
+    };
   }
 
   private async dropSymbol(symbol: string): Promise<void> {
@@ -281,11 +310,11 @@ export class LocalPipeline {
         depth20Mismatches: f.depth20Mismatches,
         diffsApplied: f.diffsApplied,
       },
-      predictions: { count: null, scored: null, rmseRatioVsRandomWalk: null, hitRate: null },
+      predictions: this.predictionSummary(),
       latencyMs: {
         exchangeToRedisP50: percentile(f.latenciesMs, 0.5),
         exchangeToRedisP99: percentile(f.latenciesMs, 0.99),
-        inferenceP99: null,
+        inferenceP99: percentile(this.inference?.latenciesMs ?? [], 0.99),
       },
       bronze: { objects: null, tradeIdGaps: null },
       ingestor: {

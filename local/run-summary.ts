@@ -21,10 +21,12 @@ export interface RunSummary {
     diffsApplied: number;
   };
   predictions: {
-    count: number | null;
-    scored: number | null;
+    count: number;
+    scored: number;
+    /** Null until a prediction has been scored (10 s after the first), or when prices never moved. */
     rmseRatioVsRandomWalk: number | null;
     hitRate: number | null;
+    model: string;
   };
   latencyMs: {
     exchangeToRedisP50: number | null;

@@ -49,6 +49,78 @@ export class BinanceHttpError extends Error {
 const levels = z.array(z.tuple([z.string(), z.string()]));
 const depthResponse = z.object({ lastUpdateId: z.number().int(), bids: levels, asks: levels });
 
+/** Request weights (rest-api.md): aggTrades 4, klines 2, time 1, whatever the limit. */
+export const AGG_TRADES_WEIGHT = 4;
+export const KLINES_WEIGHT = 2;
+export const TIME_WEIGHT = 1;
+
+const aggTradeResponse = z.array(
+  z.object({
+    a: z.number().int(),
+    p: z.string(),
+    q: z.string(),
+    f: z.number().int(),
+    l: z.number().int(),
+    T: z.number().int(),
+    m: z.boolean(),
+    M: z.boolean(),
+  }),
+);
+export type BinanceAggTrade = z.infer<typeof aggTradeResponse>[number];
+
+const klineResponse = z.array(
+  z
+    .tuple([
+      z.number().int(),
+      z.string(),
+      z.string(),
+      z.string(),
+      z.string(),
+      z.string(),
+      z.number().int(),
+      z.string(),
+      z.number().int(),
+      z.string(),
+      z.string(),
+    ])
+    .rest(z.unknown()),
+);
+export type BinanceKlineRow = z.infer<typeof klineResponse>[number];
+
+const timeResponse = z.object({ serverTime: z.number().int() });
+
+/** Depth as Binance sends it: decimal strings, for the bronze layer. */
+export interface RawDepthSnapshot {
+  lastUpdateId: number;
+  bids: [string, string][];
+  asks: [string, string][];
+}
+
+export interface AggTradesQuery {
+  /** Aggregate trade id to start from, inclusive. */
+  fromId?: number;
+  /** ms, inclusive. */
+  startTime?: number;
+  endTime?: number;
+  /** @default 500, at most 1000 */
+  limit?: number;
+}
+
+export interface KlinesQuery {
+  startTime?: number;
+  endTime?: number;
+  /** @default 500, at most 1000 */
+  limit?: number;
+}
+
+function query(params: Record<string, string | number | undefined>): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined) parts.push(`${k}=${encodeURIComponent(String(v))}`);
+  }
+  return parts.join('&');
+}
+
 export interface DepthSnapshot {
   lastUpdateId: number;
   bids: Level[];
@@ -62,7 +134,38 @@ export class BinanceRestClient {
   constructor(
     private readonly baseUrl: string,
     private readonly timeoutMs = 10_000,
+    /** The fetch to use (tests wrap it to watch what is sent). @default globalThis.fetch */
+    private readonly fetchImpl: typeof fetch = (input, init) => fetch(input, init),
   ) {}
+
+  /** `/api/v3/aggTrades` (weight 4), validated, as Binance sends it. */
+  async aggTrades(symbol: string, q: AggTradesQuery = {}): Promise<BinanceAggTrade[]> {
+    const params = query({
+      symbol,
+      fromId: q.fromId,
+      startTime: q.startTime,
+      endTime: q.endTime,
+      limit: q.limit,
+    });
+    return aggTradeResponse.parse(await this.get(`/api/v3/aggTrades?${params}`));
+  }
+
+  /** `/api/v3/klines` (weight 2), validated, as Binance sends it (the last one may still be open). */
+  async klines(symbol: string, interval: string, q: KlinesQuery = {}): Promise<BinanceKlineRow[]> {
+    const params = query({ symbol, interval, startTime: q.startTime, endTime: q.endTime, limit: q.limit });
+    return klineResponse.parse(await this.get(`/api/v3/klines?${params}`));
+  }
+
+  /** `/api/v3/depth` with decimals as strings (weight by limit, see depthWeight). */
+  async depthRaw(symbol: string, limit = 1000): Promise<RawDepthSnapshot> {
+    const json = await this.get(`/api/v3/depth?symbol=${encodeURIComponent(symbol)}&limit=${limit}`);
+    return depthResponse.parse(json);
+  }
+
+  /** `/api/v3/time` (weight 1): the exchange clock in ms. */
+  async serverTime(): Promise<number> {
+    return timeResponse.parse(await this.get('/api/v3/time')).serverTime;
+  }
 
   async depth(symbol: string, limit = 5000): Promise<DepthSnapshot> {
     const json = await this.get(`/api/v3/depth?symbol=${encodeURIComponent(symbol)}&limit=${limit}`);
@@ -76,7 +179,7 @@ export class BinanceRestClient {
   }
 
   async get(path: string): Promise<unknown> {
-    const response = await fetch(`${this.baseUrl.replace(/\/$/, '')}${path}`, {
+    const response = await this.fetchImpl(`${this.baseUrl.replace(/\/$/, '')}${path}`, {
       signal: AbortSignal.timeout(this.timeoutMs),
     });
     const used = response.headers.get('x-mbx-used-weight-1m');

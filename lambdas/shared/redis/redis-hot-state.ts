@@ -227,6 +227,38 @@ export class RedisHotState {
     };
   }
 
+  /** What inference reads every tick, in one round trip: the top of book and the feature vector. */
+  async readForInference(symbol: string): Promise<{ top: BookTopRead; featuresJson: string | null }> {
+    const k = symbolKeys(symbol);
+    const pipeline = this.redis.pipeline() as ChainableCommander & HotStateCommands;
+    void pipeline.readBookTop(k.meta, k.bids, k.asks, k.bidQty, k.askQty, 1);
+    pipeline.get(k.features);
+    const replies = (await pipeline.exec()) ?? [];
+    const [topError, top] = replies[0] ?? [new Error('no reply')];
+    const [featError, features] = replies[1] ?? [new Error('no reply')];
+    if (topError) throw topError;
+    if (featError) throw featError;
+    const [updateId, epoch, stale, eventTimeUs, bids, asks] = top as [
+      string,
+      string,
+      string,
+      string,
+      string[],
+      string[],
+    ];
+    return {
+      top: {
+        updateId: Number(updateId),
+        epoch: Number(epoch),
+        stale: asStale(stale),
+        eventTimeUs: Number(eventTimeUs),
+        bids: pairs(bids),
+        asks: pairs(asks),
+      },
+      featuresJson: features as string | null,
+    };
+  }
+
   private queueDepth(pipeline: HotStateCommands, w: DepthScriptWrite, nowUs: number): void {
     const p = w.plan;
     const k = symbolKeys(p.symbol);

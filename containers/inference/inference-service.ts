@@ -1,0 +1,173 @@
+/**
+ * Every 2 s (on the wall-clock grid): read the top of book and the latest feature vector (one Redis
+ * round trip), predict the mid's log return 10 s ahead, write the prediction with the exact feature
+ * vector served to `pred:{S}` (a capped stream) and the running score to `pred:{S}:score` (one
+ * round trip), and score earlier predictions against the realised mid and a random walk.
+ * Latency is measured from the tick to the prediction confirmed written.
+ */
+import type { Redis } from 'ioredis';
+import { featureVectorFromJSON } from '../../core/features/feature-names.ts';
+import { symbolKeys } from '../../core/hot-state/keys.ts';
+import {
+  PredictionScorer,
+  type ScoredPrediction,
+  type ScoreSummary,
+} from '../../core/scoring/prediction-scorer.ts';
+import type { RedisHotState } from '../../lambdas/shared/redis/redis-hot-state.ts';
+import type { ReturnModel } from './return-model.ts';
+
+export interface ServedPrediction {
+  symbol: string;
+  eventTimeUs: number;
+  mid: number;
+  predictedLogReturn: number;
+  predictedMid: number;
+  modelVersion: string;
+  featuresJson: string;
+  latencyMs: number;
+}
+
+export interface InferenceOptions {
+  redis: Redis;
+  store: RedisHotState;
+  symbols: string[];
+  model(): ReturnModel;
+  /** @default 2000 */
+  tickMs?: number;
+  /** @default 10 s */
+  horizonUs?: number;
+  /** Features older than this (exchange time, vs the book) are not served. @default 5 s */
+  maxFeatureAgeUs?: number;
+  /** Predictions kept in `pred:{S}`: 2 s each, ~5.5 h. @default 10_000 */
+  streamMaxLen?: number;
+  /** Every served prediction (the bronze `features/served` log, the dashboard). */
+  onServed?(p: ServedPrediction): void;
+  onScored?(symbol: string, scored: ScoredPrediction[], summary: ScoreSummary): void;
+  log?(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void;
+}
+
+export class InferenceService {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly scorers = new Map<string, PredictionScorer>();
+  readonly latenciesMs: number[] = [];
+  skipped = 0;
+  failures = 0;
+
+  constructor(private readonly o: InferenceOptions) {}
+
+  start(): void {
+    const tickMs = this.o.tickMs ?? 2000;
+    const schedule = () => {
+      // Aligned to the wall-clock grid, like the features' event-time grid.
+      const delay = tickMs - (Date.now() % tickMs);
+      this.timer = setTimeout(() => {
+        void this.tick();
+        schedule();
+      }, delay);
+    };
+    schedule();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  score(symbol: string): ScoreSummary {
+    return this.scorerOf(symbol).summary();
+  }
+
+  /** One round of predictions for every symbol; public for tests and benchmarks. */
+  async tick(): Promise<void> {
+    await Promise.all(this.o.symbols.map((s) => this.predict(s).catch((e) => this.failed(s, e))));
+  }
+
+  private failed(symbol: string, error: unknown): void {
+    this.failures++;
+    this.o.log?.('error', 'prediction failed', { symbol, error: String(error) });
+  }
+
+  private async predict(symbol: string): Promise<void> {
+    const started = performance.now();
+    const { top, featuresJson } = await this.o.store.readForInference(symbol);
+    const bid = top.bids[0];
+    const ask = top.asks[0];
+    if (top.epoch === 0 || top.stale || !bid || !ask || !featuresJson) {
+      this.skipped++;
+      return;
+    }
+    // Mantissas at the same exponent: their mean is the mid in the same unit, and returns are ratios.
+    const mid = (bid[0] + ask[0]) / 2;
+    const scorer = this.scorerOf(symbol);
+    const scored = scorer.observe(top.eventTimeUs, mid);
+    if (scored.length > 0) this.o.onScored?.(symbol, scored, scorer.summary());
+    const features = featureVectorFromJSON(JSON.parse(featuresJson));
+    if (top.eventTimeUs - features.eventTimeUs > (this.o.maxFeatureAgeUs ?? 5_000_000)) {
+      this.skipped++;
+      return;
+    }
+    const model = this.o.model();
+    const predictedLogReturn = model.predictLogReturn(features.values);
+    scorer.add({
+      eventTimeUs: top.eventTimeUs,
+      midAtPrediction: mid,
+      predictedLogReturn,
+      modelVersion: model.version,
+    });
+    const summary = scorer.summary();
+    const k = symbolKeys(symbol);
+    const predictedMid = mid * Math.exp(predictedLogReturn);
+    const write = this.o.redis.pipeline();
+    write.xadd(
+      k.predictions,
+      'MAXLEN',
+      '~',
+      this.o.streamMaxLen ?? 10_000,
+      '*',
+      'eventTimeUs',
+      top.eventTimeUs,
+      'mid',
+      mid,
+      'predictedLogReturn',
+      predictedLogReturn,
+      'predictedMid',
+      predictedMid,
+      'horizonUs',
+      scorer.horizonUs,
+      'modelVersion',
+      model.version,
+      'features',
+      featuresJson,
+    );
+    write.hset(`${k.predictions}:score`, {
+      count: summary.count,
+      scored: summary.scored,
+      rmseRatioVsRandomWalk: String(summary.rmseRatioVsRandomWalk),
+      hitRate: String(summary.hitRate),
+      modelVersion: model.version,
+    });
+    const results = (await write.exec()) ?? [];
+    const failed = results.find(([error]) => error);
+    if (failed) throw failed[0];
+    const latencyMs = performance.now() - started;
+    this.latenciesMs.push(latencyMs);
+    this.o.onServed?.({
+      symbol,
+      eventTimeUs: top.eventTimeUs,
+      mid,
+      predictedLogReturn,
+      predictedMid,
+      modelVersion: model.version,
+      featuresJson,
+      latencyMs,
+    });
+  }
+
+  private scorerOf(symbol: string): PredictionScorer {
+    let s = this.scorers.get(symbol);
+    if (!s) {
+      s = new PredictionScorer(this.o.horizonUs ?? 10_000_000);
+      this.scorers.set(symbol, s);
+    }
+    return s;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * S3 on one machine: s3rver in this process, storing objects in a temporary directory, reached
+ * through the real AWS SDK v3 client by endpoint override with path-style addressing (the same code
+ * path as AWS and LocalStack). s3rver's list continuation tokens use DES, which Node 17+ only has
+ * with `NODE_OPTIONS=--openssl-legacy-provider`; the bronze reader pages with StartAfter instead.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { s3Client } from '../../lambdas/shared/aws-clients.ts';
+
+interface S3rverInstance {
+  run(): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+type S3rverConstructor = new (options: {
+  port: number;
+  address: string;
+  silent: boolean;
+  directory: string;
+  resetOnClose: boolean;
+}) => S3rverInstance;
+
+// s3rver ships no types: its constructor is typed here, at the one place it is used.
+const S3rver = createRequire(import.meta.url)('s3rver') as S3rverConstructor;
+
+export interface S3Emulator {
+  endpoint: string;
+  region: string;
+  client: S3Client;
+  createBucket(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startS3Emulator(
+  options: { port?: number; region?: string; buckets?: string[] } = {},
+): Promise<S3Emulator> {
+  const region = options.region ?? 'ap-northeast-1';
+  const directory = await mkdtemp(join(tmpdir(), 's3rver-'));
+  const server = new S3rver({
+    port: options.port ?? 0,
+    address: '127.0.0.1',
+    silent: true,
+    directory,
+    resetOnClose: true,
+  });
+  const address = await server.run();
+  const endpoint = `http://127.0.0.1:${address.port}`;
+  const client = s3Client({ region, endpoint });
+  const emulator: S3Emulator = {
+    endpoint,
+    region,
+    client,
+    async createBucket(name) {
+      try {
+        await client.send(new CreateBucketCommand({ Bucket: name }));
+      } catch (error) {
+        const n = (error as { name?: string }).name;
+        if (n !== 'BucketAlreadyOwnedByYou' && n !== 'BucketAlreadyExists') throw error;
+      }
+    },
+    async close() {
+      client.destroy();
+      await server.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+  for (const bucket of options.buckets ?? []) await emulator.createBucket(bucket);
+  return emulator;
+}
