@@ -20,7 +20,7 @@ import { ReanchorRunner } from '../../local/reanchor-runner.ts';
 import { readRecording } from '../../local/recordings/read-recording.ts';
 import { startVenue } from '../../local/venue/index.ts';
 import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
-import { dropSymbol, testRedis } from '../support/redis.ts';
+import { dropSymbol, REDIS_DB, testRedis } from '../support/redis.ts';
 import { hasSharedData, RECORDING_2024, sharedDataPath } from '../support/shared-data.ts';
 
 const nowUs = () => Math.floor((performance.timeOrigin + performance.now()) * 1000);
@@ -49,7 +49,7 @@ describe.skipIf(!hasSharedData('recording through the aggregator', ...RECORDING_
       }
       tickers.sort((a, b) => a.u - b.u);
 
-      redis = testRedis();
+      redis = testRedis(REDIS_DB.replayPipeline);
       await dropSymbol(redis, 'BTCUSDT');
       const store = new RedisHotState(redis);
       const kinesis = await startKinesisEmulator();
