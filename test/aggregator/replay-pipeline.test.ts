@@ -122,7 +122,9 @@ describe.skipIf(!hasSharedData('recording through the aggregator', ...RECORDING_
       const compared = points.map((p) => ({ p, t: tickerAt(p.updateId) })).filter((x) => x.t !== undefined);
       const matched = compared.filter(({ p, t }) => p.top.every((v, i) => v === t?.top[i]));
       expect(reanchors.swaps).toBeGreaterThanOrEqual(1);
-      expect(compared.length).toBeGreaterThan(500);
+      // One point per aggregator batch: fewer when a loaded machine makes batches larger. Below 1000
+      // points the 99.9% bar below allows no mismatch at all.
+      expect(compared.length).toBeGreaterThan(100);
       expect(crossed).toBe(0);
       console.info(
         `[replay → Redis] ${matched.length}/${compared.length} points match bookTicker, ${reanchors.swaps} re-anchor(s)`,

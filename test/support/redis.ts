@@ -4,12 +4,18 @@
  */
 import { Redis } from 'ioredis';
 
-export function testRedis(): Redis {
-  return new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
-    lazyConnect: false,
-    maxRetriesPerRequest: 2,
-  });
+/**
+ * `db` separates tests that must use a real symbol (BTCUSDT, from recordings) from each other and
+ * from a local `npm start`, which uses database 0.
+ */
+export function testRedis(db = 0): Redis {
+  const url = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  url.pathname = `/${db}`;
+  return new Redis(url.toString(), { lazyConnect: false, maxRetriesPerRequest: 2 });
 }
+
+/** Database indexes reserved per suite (benchmarks use 15). */
+export const REDIS_DB = { replayPipeline: 13, endToEnd: 12 } as const;
 
 let counter = 0;
 export function uniqueSymbol(): string {
