@@ -23,6 +23,7 @@ import { KinesisEventSource } from './kinesis-event-source.ts';
 import { ReanchorRunner } from './reanchor-runner.ts';
 import { ensureRedis, type LocalRedis } from './redis-server.ts';
 import type { RunSummary } from './run-summary.ts';
+import { decodeTrades } from './trade-tap.ts';
 import { startVenue, type Venue } from './venue/index.ts';
 
 const BINANCE_WS = 'wss://stream-sbe.binance.com:9443';
@@ -44,6 +45,48 @@ export type Log = (
   message: string,
   fields?: Record<string, unknown>,
 ) => void;
+
+export interface TimelineEvent {
+  timeMs: number;
+  kind:
+    | 'no-book'
+    | 'gap'
+    | 'checksum'
+    | 'reanchor'
+    | 'reanchor-failed'
+    | 'ingestor-gap'
+    | 'reconnect'
+    | 'decode-error';
+  detail: string;
+}
+
+export interface RecentTrade {
+  id: number;
+  timeMs: number;
+  price: number;
+  qty: number;
+  /** The taker's side. */
+  side: 'buy' | 'sell';
+}
+
+export interface PredictionPoint {
+  eventTimeMs: number;
+  mid: number;
+  predictedMid?: number;
+  realizedMid?: number;
+  flag?: string;
+}
+
+const TIMELINE_MAX = 200;
+const RECENT_TRADES = 50;
+const PREDICTIONS_KEPT = 300;
+/** Latency samples kept per hop (a ring: the newest). */
+const SAMPLES_KEPT = 20_000;
+
+function pushBounded<T>(list: T[], item: T, max: number): void {
+  list.push(item);
+  if (list.length > max) list.splice(0, list.length - max);
+}
 
 const nowUs = () => Math.floor((performance.timeOrigin + performance.now()) * 1000);
 
@@ -69,8 +112,15 @@ export class LocalPipeline {
   model: ReturnModel = randomWalkModel;
   private truthTimer: NodeJS.Timeout | undefined;
   private startedAtMs = 0;
+  /** Gaps, re-anchors and connection events, newest last (bounded), for the dashboard. */
+  readonly timeline: TimelineEvent[] = [];
+  /** The latest trades seen on the trade stream (a second consumer, as an extra Lambda would be). */
+  readonly recentTrades: RecentTrade[] = [];
+  /** Served and flagged predictions with their outcome once scored (bounded). */
+  readonly predictions: PredictionPoint[] = [];
   /** Measured while running, reported in the summary. */
   readonly figures = {
+    kinesisToAggregatorMs: [] as number[],
     latenciesMs: [] as number[],
     diffsApplied: 0,
     trades: 0,
@@ -111,15 +161,26 @@ export class LocalPipeline {
       }),
       this.redis,
       this.log,
+      (result) => {
+        if (result.status === 'swapped') {
+          this.event(
+            'reanchor',
+            `${result.symbol} at ${result.updateId}: ${result.levels} levels, ${Math.round(result.durationMs)} ms`,
+          );
+        } else if (result.status === 'failed') {
+          this.event('reanchor-failed', `${result.symbol}: ${result.error.message}`);
+        }
+      },
     );
     const handler = createAggregatorHandler({
       aggregator: new Aggregator(this.store, new WasmSbeDecoder(), nowUs),
       log: (level, message, fields) => {
         if (level !== 'info') this.log(level, message, fields);
       },
-      record: (outcome) => {
+      record: (outcome, arrivalLagMs) => {
         const f = this.figures;
-        for (const l of outcome.latenciesMs) f.latenciesMs.push(l);
+        for (const l of outcome.latenciesMs) pushBounded(f.latenciesMs, l, SAMPLES_KEPT);
+        for (const l of arrivalLagMs) pushBounded(f.kinesisToAggregatorMs, l, SAMPLES_KEPT);
         f.diffsApplied += outcome.diffsApplied;
         f.trades += outcome.trades;
         f.depth20Checks += outcome.checks;
@@ -127,6 +188,8 @@ export class LocalPipeline {
         for (const r of outcome.reanchorRequests) {
           if (r.reason === 'gap') f.gapsDetected++;
           if (r.reason === 'checksum') f.checksumRequests++;
+          const kind = r.reason === 'checksum' ? 'checksum' : r.reason === 'no-book' ? 'no-book' : 'gap';
+          this.event(kind, `${r.symbol} ${r.reason}: ${r.detail}`);
         }
       },
       triggerReanchor: async (request) => this.reanchors?.request(request.symbol),
@@ -152,6 +215,22 @@ export class LocalPipeline {
       this.eventSources.push(source);
     }
 
+    const tapDecoder = new WasmSbeDecoder();
+    const tradeTap = new KinesisEventSource({
+      client: this.kinesis.client,
+      streamName: STREAM_NAMES.trade,
+      region: this.kinesis.region,
+      handler: async (event) => {
+        for (const r of event.Records) {
+          for (const trade of decodeTrades(tapDecoder, Buffer.from(r.kinesis.data, 'base64'))) {
+            pushBounded(this.recentTrades, trade, RECENT_TRADES);
+          }
+        }
+      },
+    });
+    await tradeTap.start();
+    this.eventSources.push(tradeTap);
+
     this.ingestor = new SbeIngestor({
       wsBaseUrl,
       apiKey,
@@ -162,6 +241,14 @@ export class LocalPipeline {
       staleAfterMs: 3000,
       log: (level, message, fields) => {
         if (level !== 'info') this.log(level, message, fields);
+        if (message.includes('connection closed') || message.includes('stale'))
+          this.event('reconnect', message);
+        if (message.startsWith('frame skipped')) this.event('decode-error', String(fields?.error ?? message));
+      },
+      onGap: (g) => {
+        if (g.kind === 'sequence' && g.reason !== 'duplicate') {
+          this.event('ingestor-gap', `${g.symbol} ${g.sequence} ${g.reason} at ${g.firstId}`);
+        }
       },
     });
     await this.ingestor.start();
@@ -172,6 +259,23 @@ export class LocalPipeline {
       symbols: this.options.symbols,
       model: () => this.model,
       log: this.log,
+      onServed: (p) =>
+        pushBounded(
+          this.predictions,
+          {
+            eventTimeMs: p.eventTimeUs / 1000,
+            mid: p.mid / 1e8,
+            ...(p.predictedMid !== undefined ? { predictedMid: p.predictedMid / 1e8 } : {}),
+            ...(p.flag ? { flag: p.flag } : {}),
+          },
+          PREDICTIONS_KEPT,
+        ),
+      onScored: (_symbol, scored) => {
+        for (const s of scored) {
+          const point = this.predictions.find((p) => p.eventTimeMs === s.eventTimeUs / 1000);
+          if (point) point.realizedMid = (s.midAtPrediction * Math.exp(s.realizedLogReturn)) / 1e8;
+        }
+      },
     });
     this.inference.start();
   }
@@ -238,6 +342,10 @@ export class LocalPipeline {
     this.redis?.disconnect();
     await this.localRedis?.stop();
     return flushed && drained;
+  }
+
+  event(kind: TimelineEvent['kind'], detail: string): void {
+    pushBounded(this.timeline, { timeMs: Date.now(), kind, detail }, TIMELINE_MAX);
   }
 
   elapsedS(): number {

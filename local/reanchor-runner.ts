@@ -24,6 +24,7 @@ export class ReanchorRunner {
       message: string,
       fields?: Record<string, unknown>,
     ) => void,
+    private readonly onResult: (result: ReAnchorResult) => void = () => {},
   ) {}
 
   /** Starts a re-anchor for the symbol unless one is already running. */
@@ -46,6 +47,7 @@ export class ReanchorRunner {
     for (let attempt = 0; attempt < MAX_ATTEMPTS && !this.stopped; attempt++) {
       const result = await this.reanchor.run(symbol);
       this.results.push(result);
+      this.onResult(result);
       if (result.status === 'swapped') {
         this.log('info', 're-anchored', {
           symbol,

@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseStartOptions, UsageError } from './cli-options.ts';
+import { type Dashboard, startDashboard } from './dashboard/dashboard-server.ts';
 import { LocalPipeline } from './local-pipeline.ts';
 import { StatusLine } from './status-line.ts';
 
@@ -24,11 +25,13 @@ const log = (level: string, message: string, fields?: Record<string, unknown>) =
 const pipeline = new LocalPipeline(options, log, process.env.BINANCE_API_KEY);
 const status = new StatusLine(pipeline, process.stderr);
 
+let dashboard: Dashboard | undefined;
 let stopping = false;
 async function stop(reason: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   status.stop();
+  await dashboard?.close();
   log('info', `stopping (${reason}): flushing to Kinesis`);
   const flushed = await pipeline.stop();
   const summary = await pipeline.summary();
@@ -48,6 +51,12 @@ try {
   process.exit(1);
 }
 const where = pipeline.venue ? `local venue ${pipeline.venue.restUrl} (${options.source.kind})` : 'Binance';
+dashboard = await startDashboard(pipeline, {
+  symbol: options.symbols[0] as string,
+  source: options.source.kind,
+  port: process.env.DASHBOARD_PORT ? Number(process.env.DASHBOARD_PORT) : undefined,
+});
 log('info', `pipeline running against ${where}; Ctrl-C to stop`);
+console.error(`\n  dashboard: ${dashboard.url}\n`);
 status.start();
 if (options.duration) setTimeout(() => void stop(`${options.duration} s elapsed`), options.duration * 1000);

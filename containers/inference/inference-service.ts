@@ -1,8 +1,9 @@
 /**
  * Every 2 s (on the wall-clock grid): read the top of book and the latest feature vector (one Redis
  * round trip), predict the mid's log return 10 s ahead, write the prediction with the exact feature
- * vector served to `pred:{S}` (a capped stream) and the running score to `pred:{S}:score` (one
- * round trip), and score earlier predictions against the realised mid and a random walk.
+ * vector served and its age to `pred:{S}` (a capped stream) and the running score to
+ * `pred:{S}:score` (one round trip), and score earlier predictions against the realised mid and a
+ * random walk. A stale or missing book or stale features give a flagged record, not a prediction.
  * Latency is measured from the tick to the prediction confirmed written.
  */
 import type { Redis } from 'ioredis';
@@ -20,12 +21,18 @@ export interface ServedPrediction {
   symbol: string;
   eventTimeUs: number;
   mid: number;
-  predictedLogReturn: number;
-  predictedMid: number;
+  /** Set when no prediction was served, with the reason (stale book, stale or missing features). */
+  flag?: string;
+  predictedLogReturn?: number;
+  predictedMid?: number;
   modelVersion: string;
-  featuresJson: string;
+  /** Wall clock minus the features' exchange time. */
+  featureAgeMs: number;
+  featuresJson?: string;
   latencyMs: number;
 }
+
+const nowUs = () => Math.floor((performance.timeOrigin + performance.now()) * 1000);
 
 export interface InferenceOptions {
   redis: Redis;
@@ -50,7 +57,7 @@ export class InferenceService {
   private timer: NodeJS.Timeout | undefined;
   private readonly scorers = new Map<string, PredictionScorer>();
   readonly latenciesMs: number[] = [];
-  skipped = 0;
+  flagged = 0;
   failures = 0;
 
   constructor(private readonly o: InferenceOptions) {}
@@ -72,6 +79,14 @@ export class InferenceService {
     clearTimeout(this.timer);
   }
 
+  get symbols(): readonly string[] {
+    return this.o.symbols;
+  }
+
+  modelVersion(): string {
+    return this.o.model().version;
+  }
+
   score(symbol: string): ScoreSummary {
     return this.scorerOf(symbol).summary();
   }
@@ -91,22 +106,55 @@ export class InferenceService {
     const { top, featuresJson } = await this.o.store.readForInference(symbol);
     const bid = top.bids[0];
     const ask = top.asks[0];
-    if (top.epoch === 0 || top.stale || !bid || !ask || !featuresJson) {
-      this.skipped++;
-      return;
-    }
     // Mantissas at the same exponent: their mean is the mid in the same unit, and returns are ratios.
-    const mid = (bid[0] + ask[0]) / 2;
+    const mid = bid && ask ? (bid[0] + ask[0]) / 2 : Number.NaN;
     const scorer = this.scorerOf(symbol);
-    const scored = scorer.observe(top.eventTimeUs, mid);
-    if (scored.length > 0) this.o.onScored?.(symbol, scored, scorer.summary());
-    const features = featureVectorFromJSON(JSON.parse(featuresJson));
-    if (top.eventTimeUs - features.eventTimeUs > (this.o.maxFeatureAgeUs ?? 5_000_000)) {
-      this.skipped++;
+    if (top.epoch > 0 && !top.stale && Number.isFinite(mid)) {
+      const scored = scorer.observe(top.eventTimeUs, mid);
+      if (scored.length > 0) this.o.onScored?.(symbol, scored, scorer.summary());
+    }
+    const features = featuresJson ? featureVectorFromJSON(JSON.parse(featuresJson)) : undefined;
+    const featureAgeMs = features ? (nowUs() - features.eventTimeUs) / 1000 : Number.NaN;
+    const flag =
+      top.epoch === 0 || !Number.isFinite(mid)
+        ? 'no-book'
+        : top.stale
+          ? `book-${top.stale}`
+          : !features
+            ? 'no-features'
+            : top.eventTimeUs - features.eventTimeUs > (this.o.maxFeatureAgeUs ?? 5_000_000)
+              ? 'stale-features'
+              : undefined;
+    const k = symbolKeys(symbol);
+    const write = this.o.redis.pipeline();
+    const model = this.o.model();
+    if (flag) {
+      // Not served: recorded with the reason so that nothing goes quiet without a trace.
+      this.flagged++;
+      write.xadd(
+        k.predictions,
+        'MAXLEN',
+        '~',
+        this.o.streamMaxLen ?? 10_000,
+        '*',
+        'eventTimeUs',
+        top.eventTimeUs,
+        'flag',
+        flag,
+      );
+      await write.exec();
+      this.o.onServed?.({
+        symbol,
+        eventTimeUs: top.eventTimeUs,
+        mid,
+        flag,
+        featureAgeMs,
+        modelVersion: model.version,
+        latencyMs: performance.now() - started,
+      });
       return;
     }
-    const model = this.o.model();
-    const predictedLogReturn = model.predictLogReturn(features.values);
+    const predictedLogReturn = model.predictLogReturn((features as NonNullable<typeof features>).values);
     scorer.add({
       eventTimeUs: top.eventTimeUs,
       midAtPrediction: mid,
@@ -114,9 +162,7 @@ export class InferenceService {
       modelVersion: model.version,
     });
     const summary = scorer.summary();
-    const k = symbolKeys(symbol);
     const predictedMid = mid * Math.exp(predictedLogReturn);
-    const write = this.o.redis.pipeline();
     write.xadd(
       k.predictions,
       'MAXLEN',
@@ -135,8 +181,10 @@ export class InferenceService {
       scorer.horizonUs,
       'modelVersion',
       model.version,
+      'featureAgeMs',
+      featureAgeMs,
       'features',
-      featuresJson,
+      featuresJson as string,
     );
     write.hset(`${k.predictions}:score`, {
       count: summary.count,
@@ -157,7 +205,8 @@ export class InferenceService {
       predictedLogReturn,
       predictedMid,
       modelVersion: model.version,
-      featuresJson,
+      featureAgeMs,
+      featuresJson: featuresJson as string,
       latencyMs,
     });
   }

@@ -24,8 +24,15 @@ type S3rverConstructor = new (options: {
   resetOnClose: boolean;
 }) => S3rverInstance;
 
-// s3rver ships no types: its constructor is typed here, at the one place it is used.
-const S3rver = createRequire(import.meta.url)('s3rver') as S3rverConstructor;
+// s3rver ships no types: what is used of it is typed here, at the one place it is used.
+const require = createRequire(import.meta.url);
+const S3rver = require('s3rver') as S3rverConstructor;
+const { DUMMY_ACCOUNT } = require('s3rver/lib/models/account.js') as {
+  DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secretAccessKey: string): void };
+};
+// s3rver checks SigV4 signatures against its accounts; lambdas/shared/aws-clients.ts signs every
+// emulator request with local/local, so that key pair is registered (S3RVER/S3RVER stays valid).
+DUMMY_ACCOUNT.createKeyPair('local', 'local');
 
 export interface S3Emulator {
   endpoint: string;

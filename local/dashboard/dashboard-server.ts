@@ -1,0 +1,102 @@
+/**
+ * The local dashboard: a static page (public/), lightweight-charts from node_modules, and one
+ * server-sent-events stream that pushes a DashboardSnapshot every second. Loopback only.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LocalPipeline } from '../local-pipeline.ts';
+import { dashboardSnapshot } from './dashboard-snapshot.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const chartsDist = join(
+  dirname(createRequire(import.meta.url).resolve('lightweight-charts/package.json')),
+  'dist/lightweight-charts.standalone.production.js',
+);
+const STATIC: Record<string, { file: string; type: string }> = {
+  '/': { file: join(here, 'public/index.html'), type: 'text/html; charset=utf-8' },
+  '/app.js': { file: join(here, 'public/app.js'), type: 'text/javascript; charset=utf-8' },
+  '/style.css': { file: join(here, 'public/style.css'), type: 'text/css; charset=utf-8' },
+  '/lightweight-charts.js': { file: chartsDist, type: 'text/javascript; charset=utf-8' },
+};
+
+/** A stable URL for users; if it is taken, any free port. */
+const DEFAULT_PORT = 8787;
+
+async function listen(server: Server, port: number): Promise<void> {
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || port === 0) throw error;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  }
+}
+
+export interface Dashboard {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startDashboard(
+  pipeline: LocalPipeline,
+  options: { symbol: string; source: string; port?: number; intervalMs?: number },
+): Promise<Dashboard> {
+  const subscribers = new Set<ServerResponse>();
+  const server: Server = createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0] as string;
+    const asset = STATIC[path];
+    if (asset) {
+      response.writeHead(200, { 'content-type': asset.type, 'cache-control': 'no-cache' });
+      response.end(readFileSync(asset.file));
+      return;
+    }
+    if (path === '/events') {
+      response.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+      });
+      response.write(': connected\n\n');
+      subscribers.add(response);
+      request.on('close', () => subscribers.delete(response));
+      return;
+    }
+    if (path === '/state') {
+      void dashboardSnapshot(pipeline, options.symbol, options.source).then((s) => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(s));
+      });
+      return;
+    }
+    response.writeHead(404).end();
+  });
+  await listen(server, options.port ?? DEFAULT_PORT);
+  let busy = false;
+  const timer = setInterval(async () => {
+    if (busy || subscribers.size === 0) return;
+    busy = true;
+    try {
+      const line = `data: ${JSON.stringify(await dashboardSnapshot(pipeline, options.symbol, options.source))}\n\n`;
+      for (const s of subscribers) s.write(line);
+    } finally {
+      busy = false;
+    }
+  }, options.intervalMs ?? 1000);
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    async close() {
+      clearInterval(timer);
+      for (const s of subscribers) s.end();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
