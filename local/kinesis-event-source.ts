@@ -24,7 +24,7 @@ const RETRY_BACKOFF: BackoffPolicy = { baseMs: 50, capMs: 2000 };
 
 export type KinesisHandler = (
   event: KinesisStreamEvent,
-) => Promise<KinesisStreamBatchResponse | undefined | void>;
+) => Promise<KinesisStreamBatchResponse | undefined>;
 
 export interface DeadLetter {
   streamName: string;

@@ -60,6 +60,23 @@ export const HTTP_PORT = 'HTTP_PORT';
 /** The Lambda the gap detector invokes to rebuild a book. */
 export const REANCHOR_FUNCTION_NAME = 'REANCHOR_FUNCTION_NAME';
 
+/** REST poller: its share of Binance's 6,000/min request weight (0-1; the re-anchor uses the rest). */
+export const REST_WEIGHT_SHARE = 'REST_WEIGHT_SHARE';
+/** REST poller: a depth snapshot every N runs, and its limit (weight 5/25/50/250). */
+export const REST_DEPTH_EVERY_RUNS = 'REST_DEPTH_EVERY_RUNS';
+export const REST_DEPTH_LIMIT = 'REST_DEPTH_LIMIT';
+/** REST poller: how far back a poller without a checkpoint starts (ms). */
+export const REST_INITIAL_LOOKBACK_MS = 'REST_INITIAL_LOOKBACK_MS';
+/** Gap detector: exchange-time silence of the depth stream that counts as a gap (ms). */
+export const GAP_DEPTH_SILENCE_MS = 'GAP_DEPTH_SILENCE_MS';
+/** Gap detector: relative tolerance of streamed vs kline volume per minute. */
+export const GAP_VOLUME_TOLERANCE = 'GAP_VOLUME_TOLERANCE';
+
+/** The trainer's data source (`--data` spec: recordings, a bronze directory, postgres:// or pglite:). */
+export const TRAINER_DATA = 'TRAINER_DATA';
+/** A local directory used as the model store when MODELS_BUCKET is unset (the S3 layout under it). */
+export const MODEL_STORE_DIR = 'MODEL_STORE_DIR';
+
 /** Every name above, for tests that check nothing is set outside this module. */
 export const ENVIRONMENT_NAMES = [
   POWERTOOLS_SERVICE_NAME,
@@ -87,6 +104,14 @@ export const ENVIRONMENT_NAMES = [
   BINANCE_API_KEY,
   HTTP_PORT,
   REANCHOR_FUNCTION_NAME,
+  REST_WEIGHT_SHARE,
+  REST_DEPTH_EVERY_RUNS,
+  REST_DEPTH_LIMIT,
+  REST_INITIAL_LOOKBACK_MS,
+  GAP_DEPTH_SILENCE_MS,
+  GAP_VOLUME_TOLERANCE,
+  TRAINER_DATA,
+  MODEL_STORE_DIR,
 ] as const;
 
 export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];

@@ -1,0 +1,48 @@
+/**
+ * Lambda entry of the raw-stream archiver (Kinesis event source on the three market streams):
+ * clients and the WASM decoder at module scope, EMF metrics through Powertools. Firehose with a
+ * transform Lambda is the AWS-native alternative (docs/adr/0040-rest-poller-and-bronze.md).
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { z } from 'zod';
+import { AWS_ENDPOINT_URL, AWS_REGION, BRONZE_BUCKET } from '../../core/config/environment-names.ts';
+import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
+import { s3Client } from '../shared/aws-clients.ts';
+import { S3BronzeWriter } from '../shared/bronze/s3-bronze-writer.ts';
+import { ConfigError } from '../shared/runtime-config.ts';
+import { createStreamArchiverHandler } from './handler.ts';
+import { StreamArchiver } from './stream-archiver.ts';
+
+const environment = z.object({
+  [BRONZE_BUCKET]: z.string().min(3),
+  [AWS_REGION]: z.string().default('ap-northeast-1'),
+  [AWS_ENDPOINT_URL]: z.url().optional(),
+});
+const parsed = environment.safeParse(process.env);
+if (!parsed.success) {
+  throw new ConfigError(
+    `Invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+  );
+}
+const config = parsed.data;
+const logger = new Logger({ serviceName: 'stream-archiver' });
+const metrics = new Metrics({ serviceName: 'stream-archiver' });
+const s3 = s3Client({ region: config[AWS_REGION], endpoint: config[AWS_ENDPOINT_URL] });
+const archiver = new StreamArchiver({
+  writer: new S3BronzeWriter(s3, config[BRONZE_BUCKET]),
+  // The bundle ships the module next to index.mjs (PipelineFunction's bundledAssets).
+  decoder: new WasmSbeDecoder(new URL('./sbe_decoder.wasm', import.meta.url)),
+});
+
+export const handler = createStreamArchiverHandler({
+  archiver,
+  log: (level, message, fields) => logger[level](message, fields ?? {}),
+  record(outcome, stream) {
+    metrics.addDimension('stream', stream);
+    metrics.addMetric('ArchivedFrames', MetricUnit.Count, outcome.frames);
+    metrics.addMetric('ArchivedObjects', MetricUnit.Count, outcome.objects.length);
+    metrics.addMetric('UndecodableFrames', MetricUnit.Count, outcome.undecodable);
+    metrics.publishStoredMetrics();
+  },
+});
