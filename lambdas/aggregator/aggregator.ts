@@ -147,6 +147,10 @@ export class Aggregator {
     only: Set<string> | undefined,
     firstAttempt: boolean,
   ): Promise<Set<string>> {
+    await this.loadMissing(records, only, outcome);
+    // From here to the write nothing awaits: the decoder's records and the envelope scratch area are
+    // shared, and another invocation in this process (the local runtime runs three) may decode as
+    // soon as this one yields.
     const depthBatches = new Map<string, DepthBatch>();
     const tradeBatches = new Map<string, TradeBatch>();
     const bestBidAsk = new Map<string, BestBidAskWrite>();
@@ -170,17 +174,7 @@ export class Aggregator {
         if (templateId === TemplateId.DepthDiff || templateId === TemplateId.DepthSnapshot) {
           let b = depthBatches.get(symbol);
           if (!b) {
-            // Loading awaits Redis; the decoded records stay valid because nothing else decodes meanwhile.
-            let mirror = this.depth.get(symbol);
-            if (!mirror) {
-              mirror = await this.loadDepth(
-                symbol,
-                field(decoded, i, Field.PriceExponent),
-                field(decoded, i, Field.QtyExponent),
-              );
-              outcome.redisRoundTrips++;
-            }
-            b = new DepthBatch(mirror, firstAttempt);
+            b = new DepthBatch(this.depth.get(symbol) as DepthMirror, firstAttempt);
             depthBatches.set(symbol, b);
           }
           if (templateId === TemplateId.DepthDiff) {
@@ -195,12 +189,7 @@ export class Aggregator {
         } else if (templateId === TemplateId.Trades) {
           let b = tradeBatches.get(symbol);
           if (!b) {
-            let state = this.trades.get(symbol);
-            if (!state) {
-              state = await this.loadTrades(symbol);
-              outcome.redisRoundTrips++;
-            }
-            b = new TradeBatch(state);
+            b = new TradeBatch(this.trades.get(symbol) as SymbolTradeState);
             tradeBatches.set(symbol, b);
           }
           b.frame(
@@ -233,6 +222,48 @@ export class Aggregator {
       }
     }
     return this.write(depthBatches, tradeBatches, [...bestBidAsk.values()], outcome);
+  }
+
+  /**
+   * Loads the state of every symbol the batch touches that is not mirrored yet (cold start, or after
+   * a conflict): a first pass over the records collects them, then the loads run with no decoded
+   * record held across them.
+   */
+  private async loadMissing(
+    records: readonly AggregatorRecord[],
+    only: Set<string> | undefined,
+    outcome: BatchOutcome,
+  ): Promise<void> {
+    const depth = new Map<string, { priceExponent: number; qtyExponent: number }>();
+    const trades = new Set<string>();
+    for (const record of records) {
+      const count = readEnvelope(record.data, this.frames);
+      const decoded = this.decoder.decodeBatch(record.data, this.frames.offsets, this.frames.lengths, count);
+      for (let i = 0; i < count; i++) {
+        if (field(decoded, i, Field.Status) !== Status.Ok) continue;
+        const symbol = symbolAt(decoded, i, this.symbols);
+        if (only && !only.has(symbol)) continue;
+        const templateId = field(decoded, i, Field.TemplateId);
+        if (templateId === TemplateId.DepthDiff || templateId === TemplateId.DepthSnapshot) {
+          if (!this.depth.has(symbol) && !depth.has(symbol)) {
+            depth.set(symbol, {
+              priceExponent: field(decoded, i, Field.PriceExponent),
+              qtyExponent: field(decoded, i, Field.QtyExponent),
+            });
+          }
+        } else if (templateId === TemplateId.Trades && !this.trades.has(symbol)) {
+          trades.add(symbol);
+        }
+      }
+    }
+    for (const [symbol, e] of depth) {
+      await this.loadDepth(symbol, e.priceExponent, e.qtyExponent);
+      outcome.redisRoundTrips++;
+    }
+    for (const symbol of trades) {
+      await this.loadTrades(symbol);
+      outcome.redisRoundTrips++;
+    }
   }
 
   private async write(

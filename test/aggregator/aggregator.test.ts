@@ -167,6 +167,31 @@ describe('aggregator and re-anchor on a real Redis', () => {
     await expectBookEqualsTruth(store, feed);
   });
 
+  it('keeps each batch intact when one aggregator serves several streams at once (shared decoder)', async () => {
+    const { feed, store, aggregator, reanchor } = setUp(11);
+    await aggregator.process(toRecords(feed.take(5).map((d) => d.frame)));
+    await reanchor.run(symbol);
+    // A cold aggregator must load the depth state first; a trade batch decodes meanwhile.
+    const cold = new Aggregator(store, new WasmSbeDecoder(), nowUs);
+    const trades = Array.from({ length: 200 }, (_, i) =>
+      encodeTrades({
+        eventTimeUs: 1_723_161_255_000_000 + i,
+        transactTimeUs: 1_723_161_255_000_000 + i,
+        priceExponent: -8,
+        qtyExponent: -8,
+        trades: [{ id: 1 + i, priceMantissa: 6_000_000_000_000, qtyMantissa: 1_000, isBuyerMaker: false }],
+        symbol,
+      }),
+    );
+    const [depth, trade] = await Promise.all([
+      cold.process(toRecords(feed.take(100).map((d) => d.frame))),
+      cold.process(toRecords(trades, 20)),
+    ]);
+    expect(depth).toMatchObject({ diffsApplied: 100, reanchorRequests: [] });
+    expect(trade.trades).toBe(200);
+    await expectBookEqualsTruth(store, feed);
+  });
+
   it('counts depth20 checks and turns a mismatch into a re-anchor request', async () => {
     const { feed, store, aggregator, reanchor } = setUp(5);
     await aggregator.process(toRecords(feed.take(5).map((d) => d.frame)));
