@@ -22,9 +22,7 @@ import { type BackoffPolicy, backoffDelayMs } from '../core/retry/backoff.ts';
 /** Pause before retrying a failed batch (full jitter). */
 const RETRY_BACKOFF: BackoffPolicy = { baseMs: 50, capMs: 2000 };
 
-export type KinesisHandler = (
-  event: KinesisStreamEvent,
-) => Promise<KinesisStreamBatchResponse | undefined>;
+export type KinesisHandler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | undefined>;
 
 export interface DeadLetter {
   streamName: string;

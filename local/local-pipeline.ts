@@ -10,19 +10,33 @@ import { type ReturnModel, randomWalkModel } from '../containers/inference/retur
 import { SbeIngestor } from '../containers/sbe-ingestor/sbe-ingestor.ts';
 import type { StreamKind } from '../containers/sbe-ingestor/stream-kind.ts';
 import { symbolKeys } from '../core/hot-state/keys.ts';
+import { WeightBudget } from '../core/rate-limit/weight-budget.ts';
 import { Aggregator } from '../lambdas/aggregator/aggregator.ts';
 import { createAggregatorHandler } from '../lambdas/aggregator/handler.ts';
+import { GapDetector } from '../lambdas/gap-detector/gap-detector.ts';
+import { createGapDetectorHandler } from '../lambdas/gap-detector/handler.ts';
+import { RedisGapSignals } from '../lambdas/gap-detector/redis-gap-signals.ts';
 import { ReAnchor } from '../lambdas/re-anchor/re-anchor.ts';
+import { systemClock } from '../lambdas/rest-poller/guarded-rest.ts';
+import { createRestPollerHandler } from '../lambdas/rest-poller/handler.ts';
+import { RestPoller } from '../lambdas/rest-poller/rest-poller.ts';
 import { BinanceRestClient } from '../lambdas/shared/binance/binance-rest-client.ts';
+import { S3BronzeReader } from '../lambdas/shared/bronze/s3-bronze-reader.ts';
+import { S3BronzeWriter } from '../lambdas/shared/bronze/s3-bronze-writer.ts';
+import { S3CheckpointStore } from '../lambdas/shared/bronze/s3-checkpoint-store.ts';
 import { connectRedis } from '../lambdas/shared/redis/redis-connection.ts';
 import { RedisHotState } from '../lambdas/shared/redis/redis-hot-state.ts';
+import { createStreamArchiverHandler } from '../lambdas/stream-archiver/handler.ts';
+import { StreamArchiver } from '../lambdas/stream-archiver/stream-archiver.ts';
 import { WasmSbeDecoder } from '../native/wasm-decoder.ts';
 import type { SourceChoice, StartOptions } from './cli-options.ts';
 import { type KinesisEmulator, startKinesisEmulator } from './emulators/kinesis-emulator.ts';
+import { type S3Emulator, startS3Emulator } from './emulators/s3-emulator.ts';
 import { KinesisEventSource } from './kinesis-event-source.ts';
 import { ReanchorRunner } from './reanchor-runner.ts';
 import { ensureRedis, type LocalRedis } from './redis-server.ts';
 import type { RunSummary } from './run-summary.ts';
+import { LocalSchedule } from './scheduler.ts';
 import { decodeTrades } from './trade-tap.ts';
 import { startVenue, type Venue } from './venue/index.ts';
 
@@ -33,6 +47,13 @@ const LOCAL_API_KEY = 'local-venue-key';
 /** How often the Redis book is compared with the venue's true book. */
 const TRUTH_CHECK_MS = 1000;
 const TRUTH_CHECK_LEVELS = 20;
+export const BRONZE_BUCKET_LOCAL = 'btcusdt-bronze-local';
+/**
+ * EventBridge runs the poller and the gap detector every minute in AWS; local sessions last a minute
+ * or two, so they run faster here to show their work (the code and event shapes are the same).
+ */
+const POLLER_EVERY_MS = 10_000;
+const GAP_DETECTOR_EVERY_MS = 15_000;
 
 export const STREAM_NAMES: Record<StreamKind, string> = {
   trade: 'market-sbe-trade',
@@ -100,6 +121,8 @@ function percentile(values: number[], p: number): number | null {
 
 export class LocalPipeline {
   private kinesis: KinesisEmulator | undefined;
+  s3: S3Emulator | undefined;
+  private schedules: LocalSchedule[] = [];
   private localRedis: LocalRedis | undefined;
   redis: Redis | undefined;
   store: RedisHotState | undefined;
@@ -121,6 +144,12 @@ export class LocalPipeline {
   /** Measured while running, reported in the summary. */
   readonly figures = {
     kinesisToAggregatorMs: [] as number[],
+    framesArchived: 0,
+    bronzeObjects: 0,
+    pollerRuns: 0,
+    pollerRequests: 0,
+    tradeIdGaps: 0,
+    gapFindings: {} as Record<string, number>,
     latenciesMs: [] as number[],
     diffsApplied: 0,
     trades: 0,
@@ -214,6 +243,83 @@ export class LocalPipeline {
       await source.start();
       this.eventSources.push(source);
     }
+
+    // The raw-stream archive and the REST poller write bronze to S3 (s3rver, in process).
+    this.s3 = await startS3Emulator({ buckets: [BRONZE_BUCKET_LOCAL], region: this.kinesis.region });
+    const writer = new S3BronzeWriter(this.s3.client, BRONZE_BUCKET_LOCAL);
+    const reader = new S3BronzeReader(this.s3.client, BRONZE_BUCKET_LOCAL);
+    const checkpoints = new S3CheckpointStore(this.s3.client, BRONZE_BUCKET_LOCAL);
+    const archive = createStreamArchiverHandler({
+      archiver: new StreamArchiver({ writer, decoder: new WasmSbeDecoder() }),
+      record: (outcome) => {
+        this.figures.framesArchived += outcome.frames;
+      },
+      log: (level, message, fields) => {
+        if (level !== 'info') this.log(level, message, fields);
+      },
+    });
+    for (const streamName of Object.values(STREAM_NAMES)) {
+      const source = new KinesisEventSource({
+        client: this.kinesis.client,
+        streamName,
+        region: this.kinesis.region,
+        handler: archive,
+        batchSize: 500,
+        log: this.log,
+      });
+      await source.start();
+      this.eventSources.push(source);
+    }
+    const pollerHandler = createRestPollerHandler({
+      poller: new RestPoller(
+        {
+          rest: new BinanceRestClient(restUrl),
+          writer,
+          reader,
+          checkpoints,
+          budget: new WeightBudget({ share: 0.5 }),
+          clock: systemClock,
+        },
+        { symbols: this.options.symbols },
+      ),
+      record: (result) => {
+        this.figures.pollerRuns++;
+        this.figures.pollerRequests += result.requests;
+      },
+      log: (level, message, fields) => {
+        if (level !== 'info') this.log(level, message, fields);
+      },
+    });
+    const gapHandler = createGapDetectorHandler({
+      detector: new GapDetector(
+        {
+          reader,
+          writer,
+          checkpoints,
+          signals: new RedisGapSignals(this.redis),
+          reanchor: { trigger: async ({ symbol }) => this.reanchors?.request(symbol) },
+          rest: new BinanceRestClient(restUrl),
+          decoder: new WasmSbeDecoder(),
+          nowMs: () => Date.now(),
+        },
+        {},
+      ),
+      symbols: this.options.symbols,
+      record: (result) => {
+        for (const f of result.findings) {
+          this.figures.gapFindings[f.reason] = (this.figures.gapFindings[f.reason] ?? 0) + 1;
+          if (f.reason === 'trade-id-gap') this.figures.tradeIdGaps++;
+        }
+      },
+      log: (level, message, fields) => {
+        if (level !== 'info') this.log(level, message, fields);
+      },
+    });
+    this.schedules = [
+      new LocalSchedule('rest-poller', POLLER_EVERY_MS, pollerHandler, this.kinesis.region, this.log),
+      new LocalSchedule('gap-detector', GAP_DETECTOR_EVERY_MS, gapHandler, this.kinesis.region, this.log),
+    ];
+    for (const schedule of this.schedules) schedule.start();
 
     const tapDecoder = new WasmSbeDecoder();
     const tradeTap = new KinesisEventSource({
@@ -335,13 +441,23 @@ export class LocalPipeline {
     const flushed = (await this.ingestor?.stop(10_000)) ?? true;
     const drained = (await Promise.all(this.eventSources.map((s) => s.drain(10_000)))).every(Boolean);
     await this.checkAgainstVenue();
+    // A last poll and gap check so that the session's final seconds are covered too.
+    for (const schedule of this.schedules) await schedule.runNow();
+    await Promise.all(this.schedules.map((s) => s.stop()));
+    this.figures.bronzeObjects = await this.countBronzeObjects();
     await Promise.all(this.eventSources.map((s) => s.stop()));
     await this.reanchors?.stop();
     await this.venue?.close();
     await this.kinesis?.close();
+    await this.s3?.close();
     this.redis?.disconnect();
     await this.localRedis?.stop();
     return flushed && drained;
+  }
+
+  private async countBronzeObjects(): Promise<number> {
+    if (!this.s3) return 0;
+    return (await new S3BronzeReader(this.s3.client, BRONZE_BUCKET_LOCAL).list('bronze/')).length;
   }
 
   event(kind: TimelineEvent['kind'], detail: string): void {
@@ -424,7 +540,13 @@ export class LocalPipeline {
         exchangeToRedisP99: percentile(f.latenciesMs, 0.99),
         inferenceP99: percentile(this.inference?.latenciesMs ?? [], 0.99),
       },
-      bronze: { objects: null, tradeIdGaps: null },
+      bronze: {
+        objects: f.bronzeObjects,
+        tradeIdGaps: f.tradeIdGaps,
+        framesArchived: f.framesArchived,
+        pollerRuns: f.pollerRuns,
+        gapFindings: f.gapFindings,
+      },
       ingestor: {
         sequenceGaps: m ? await byLabel(m.sequenceGaps, (l) => `${l.stream}:${l.reason}`) : {},
         reconnects: m ? await byLabel(m.reconnects, (l) => String(l.reason)) : {},

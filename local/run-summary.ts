@@ -33,7 +33,14 @@ export interface RunSummary {
     exchangeToRedisP99: number | null;
     inferenceP99: number | null;
   };
-  bronze: { objects: number | null; tradeIdGaps: number | null };
+  bronze: {
+    objects: number;
+    /** Trade ids REST aggTrades have that the archived stream lacks (the gap detector's finding). */
+    tradeIdGaps: number;
+    framesArchived: number;
+    pollerRuns: number;
+    gapFindings: Record<string, number>;
+  };
   ingestor: {
     sequenceGaps: Record<string, number>;
     reconnects: Record<string, number>;
