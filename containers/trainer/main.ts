@@ -1,0 +1,27 @@
+/**
+ * Container entry (AWS Batch on Fargate, or SageMaker training: `docker run <image> train`). Trains,
+ * evaluates against the baselines, writes `models/<version>/` and promotes only a winner. Exit code
+ * 0 whether or not the model was promoted (refusing a loser is a normal outcome); 1 on failure.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { runTrainingCli } from './run-training.ts';
+
+const logger = new Logger({ serviceName: 'trainer' });
+
+try {
+  const result = await runTrainingCli({
+    argv: process.argv.slice(2),
+    env: process.env,
+    now: () => new Date(),
+    log: (message, fields) => logger.info(message, fields ?? {}),
+  });
+  logger.info('training finished', {
+    version: result.version,
+    promoted: result.promoted,
+    reasons: result.metrics.promotion.reasons,
+    heldOutRows: result.metrics.heldOut.n,
+  });
+} catch (error) {
+  logger.error('training failed', { error: String((error as Error).stack ?? error) });
+  process.exitCode = 1;
+}

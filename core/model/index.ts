@@ -1,0 +1,11 @@
+export * from './artifact.ts';
+export * from './baselines.ts';
+export * from './dataset.ts';
+export * from './evaluation.ts';
+export * from './feature-replay.ts';
+export * from './metrics.ts';
+export type * from './model-store.ts';
+export * from './normalisation.ts';
+export * from './predictor.ts';
+export * from './promotion.ts';
+export * from './split.ts';
