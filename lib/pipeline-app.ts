@@ -9,12 +9,14 @@ import { DataStack } from './stacks/data-stack.ts';
 import { IngestStack } from './stacks/ingest-stack.ts';
 import { NetworkStack } from './stacks/network-stack.ts';
 import { ObservabilityStack } from './stacks/observability-stack.ts';
+import { ProcessingStack } from './stacks/processing-stack.ts';
 
 export interface PipelineStacks {
   readonly network: NetworkStack;
   readonly data: DataStack;
   readonly observability: ObservabilityStack;
   readonly ingest: IngestStack;
+  readonly processing: ProcessingStack;
 }
 
 /** Stack ids are `Btcusdt-<env>-<Part>`: a contract with deployed CloudFormation stacks. */
@@ -48,9 +50,18 @@ export function buildPipeline(app: App, config: EnvironmentConfig): PipelineStac
     alarmTopic: observability.alarmTopic,
     description: 'BTCUSDT pipeline: SBE ingestor on Fargate (Binance WebSocket to Kinesis).',
   });
-  for (const stack of [network, data, observability, ingest]) {
+  const processing = new ProcessingStack(app, stackId('Processing'), {
+    env,
+    config,
+    vpc: network.vpc,
+    computeSecurityGroup: network.computeSecurityGroup,
+    data,
+    alarmTopic: observability.alarmTopic,
+    description: 'BTCUSDT pipeline: aggregator (Kinesis to Redis) and re-anchor Lambdas.',
+  });
+  for (const stack of [network, data, observability, ingest, processing]) {
     Tags.of(stack).add('project', 'btcusdt-pipeline');
     Tags.of(stack).add('environment', config.name);
   }
-  return { network, data, observability, ingest };
+  return { network, data, observability, ingest, processing };
 }

@@ -89,6 +89,61 @@ export interface IngestConfig {
   readonly binanceWsUrl: string;
 }
 
+/** Memory and timeout of one Lambda function. */
+export interface FunctionSize {
+  /** MB (128–10240); Lambda allocates CPU in proportion, one full vCPU at 1769 MB. */
+  readonly memoryMiB: number;
+  readonly timeout: Duration;
+}
+
+export interface ProcessingConfig {
+  /**
+   * The Kinesis consumer of the three streams (the hot path). Its timeout bounds how long one stuck
+   * batch (Redis away) holds its shard before Lambda retries and bisects it: validated to stay well
+   * under the iterator-age alarm threshold, so a single timed-out batch never pages by itself.
+   */
+  readonly aggregator: FunctionSize;
+  /**
+   * Rebuilds a book from a REST snapshot, invoked asynchronously. Its timeout stays under the
+   * re-anchor lock TTL (30 s, lambdas/re-anchor/re-anchor.ts) so a run never outlives its own lock.
+   */
+  readonly reanchor: FunctionSize & {
+    /**
+     * Concurrent re-anchors: one runs per symbol (the lock), a spare answers duplicate requests with
+     * `locked`. Bounded because each run may fetch several 5000-level snapshots (weight 250 each out of
+     * Binance's 6000 per minute per IP, shared with the REST poller behind the same NAT).
+     */
+    readonly reservedConcurrency: number;
+  };
+  /**
+   * The REST poller, every minute. Its timeout stays under the one-minute schedule so two runs never
+   * overlap (they would spend the weight budget twice and race on checkpoints); the poller itself
+   * stops a run after 45 s (`runBudgetMs`) and needs the rest to write its checkpoint.
+   */
+  readonly restPoller: FunctionSize;
+  /**
+   * The gap detector, every minute: the same rule as the poller (under the schedule, one run at a
+   * time) because its runs share a checkpoint and the day's completeness ledger.
+   */
+  readonly gapDetector: FunctionSize;
+  /**
+   * The data connector (bronze → Aurora through the Data API), every 5 minutes; its timeout stays under
+   * the schedule so catch-up runs never overlap on its checkpoints.
+   */
+  readonly dataConnector: FunctionSize;
+  /**
+   * The raw-stream archiver (a Kinesis consumer of the three streams into bronze). Large, slow
+   * batches on purpose: each batch is one S3 object per shard, and bronze is not latency-sensitive.
+   */
+  readonly archiver: FunctionSize & {
+    readonly batchSize: number;
+    /** Whole seconds, 0–300. */
+    readonly maxBatchingWindow: Duration;
+  };
+  /** Binance REST base URL (BINANCE_REST_URL): depth snapshots, aggTrades, klines. */
+  readonly binanceRestUrl: string;
+}
+
 export interface AlarmThresholds {
   /** Kinesis consumer lag (ms) beyond which features describe a market that has moved on. */
   readonly iteratorAgeMs: number;
@@ -103,6 +158,13 @@ export interface AlarmThresholds {
   readonly lambdaErrors: number;
   /** Lambda p99 duration as a share of its timeout. */
   readonly lambdaDurationShareOfTimeout: number;
+  /**
+   * The aggregator's per-batch exchange-event-to-Redis p99 (ms, EMF `ExchangeToRedisP99`), averaged
+   * over 5 minutes, sustained for 15. Lambda's standard Kinesis poller reads each shard about once a
+   * second, so ~1 s plus the batching window is the floor in AWS (the 50 ms budget of DESIGN.md is
+   * the local run's); well beyond it, the 10 s-ahead predictions lose a noticeable part of their horizon.
+   */
+  readonly exchangeToRedisP99Ms: number;
 }
 
 export interface EnvironmentConfig {
@@ -124,6 +186,7 @@ export interface EnvironmentConfig {
   readonly database: DatabaseConfig;
   readonly consumer: ConsumerConfig;
   readonly ingest: IngestConfig;
+  readonly processing: ProcessingConfig;
   readonly alarms: AlarmThresholds;
   /** Optional e-mail subscribed to the alarm topic (`-c alarmEmail=ops@example.com`). */
   readonly alarmEmail: string | undefined;
@@ -135,6 +198,12 @@ const SYMBOLS = ['BTCUSDT'] as const;
 
 /** Binance's SBE market-data endpoint (sbe-market-data-streams.md: port 443 or 9443). */
 export const BINANCE_SBE_WS_URL = 'wss://stream-sbe.binance.com:9443';
+
+/** Binance's REST API (depth snapshots, aggTrades, klines). */
+export const BINANCE_REST_API_URL = 'https://api.binance.com';
+
+/** The re-anchor's lock TTL (lambdas/re-anchor/re-anchor.ts `lockTtlMs` default): its timeout stays below. */
+export const REANCHOR_LOCK_TTL = Duration.seconds(30);
 
 const BASE_ALARMS: AlarmThresholds = {
   iteratorAgeMs: 30_000,
@@ -149,6 +218,31 @@ const BASE_ALARMS: AlarmThresholds = {
   auroraAcuUtilizationPercent: 90,
   lambdaErrors: 0,
   lambdaDurationShareOfTimeout: 0.8,
+  // About twice the AWS floor (one poll a second per shard plus processing): a slow Redis or a
+  // backlog, not the poll interval.
+  exchangeToRedisP99Ms: 2_500,
+};
+
+// 1769 MB is one full vCPU: the decoder and the Redis pipeline run on one Node thread, so more
+// memory buys no speed; less slows every batch in proportion. 10 s is ~20x a 1000-record batch's
+// expected time (DESIGN.md: 50k+ events/s), short enough that a stuck batch is retried quickly.
+const PROD_AGGREGATOR: FunctionSize = { memoryMiB: 1769, timeout: Duration.seconds(10) };
+// A 5000-level snapshot is ~200 KB of JSON: memory is for CPU, not space. 25 s leaves room for
+// five snapshots with back-off (re-anchor.ts) and stays under the lock TTL.
+const REANCHOR = { memoryMiB: 1024, timeout: Duration.seconds(25), reservedConcurrency: 2 };
+// 45 s of run budget plus the checkpoint write, inside the one-minute schedule. I/O-bound: 512 MB.
+const REST_POLLER: FunctionSize = { memoryMiB: 512, timeout: Duration.seconds(55) };
+// Decodes archived frames with the WASM decoder and compares them with REST: CPU for the decode.
+const GAP_DETECTOR: FunctionSize = { memoryMiB: 1024, timeout: Duration.seconds(55) };
+// Gunzip and parse NDJSON, then Data API upserts (I/O-bound); four minutes inside the five.
+const DATA_CONNECTOR: FunctionSize = { memoryMiB: 1024, timeout: Duration.minutes(4) };
+// One object per shard per minute: ~1.4k objects a day per stream instead of one per second. The
+// timeout leaves a 10000-record batch (6 MB at most, Lambda's payload limit) time to gzip and PUT.
+const ARCHIVER = {
+  memoryMiB: 1024,
+  timeout: Duration.seconds(60),
+  batchSize: 10_000,
+  maxBatchingWindow: Duration.seconds(60),
 };
 
 const ENVIRONMENTS: Record<PipelineEnv, EnvSpecific> = {
@@ -190,8 +284,25 @@ const ENVIRONMENTS: Record<PipelineEnv, EnvSpecific> = {
     },
     // The smallest Fargate size: one symbol's SBE streams are a few hundred frames per second.
     ingest: { desiredCount: 1, cpu: 256, memoryMiB: 512, binanceWsUrl: BINANCE_SBE_WS_URL },
-    // Dev runs without an ingestor most of the time: silence there is not an incident.
-    alarms: { ...BASE_ALARMS, iteratorAgeMs: 120_000, ingestSilence: undefined, lambdaErrors: 5 },
+    // About half a vCPU: dev batches are a tenth of prod's; slower is fine, cheaper matters.
+    processing: {
+      aggregator: { memoryMiB: 1024, timeout: Duration.seconds(20) },
+      reanchor: { ...REANCHOR, memoryMiB: 512 },
+      restPoller: REST_POLLER,
+      gapDetector: GAP_DETECTOR,
+      dataConnector: { ...DATA_CONNECTOR, memoryMiB: 512 },
+      archiver: { ...ARCHIVER, memoryMiB: 512 },
+      binanceRestUrl: BINANCE_REST_API_URL,
+    },
+    // Dev runs without an ingestor most of the time: silence there is not an incident. Its 1 s
+    // batching window and smaller functions add latency by design.
+    alarms: {
+      ...BASE_ALARMS,
+      iteratorAgeMs: 120_000,
+      ingestSilence: undefined,
+      lambdaErrors: 5,
+      exchangeToRedisP99Ms: 5_000,
+    },
   },
   staging: {
     symbols: SYMBOLS,
@@ -230,6 +341,15 @@ const ENVIRONMENTS: Record<PipelineEnv, EnvSpecific> = {
       parallelizationFactor: 1,
     },
     ingest: { desiredCount: 1, cpu: 512, memoryMiB: 1024, binanceWsUrl: BINANCE_SBE_WS_URL },
+    processing: {
+      aggregator: PROD_AGGREGATOR,
+      reanchor: REANCHOR,
+      restPoller: REST_POLLER,
+      gapDetector: GAP_DETECTOR,
+      dataConnector: DATA_CONNECTOR,
+      archiver: ARCHIVER,
+      binanceRestUrl: BINANCE_REST_API_URL,
+    },
     alarms: { ...BASE_ALARMS, iteratorAgeMs: 60_000, lambdaErrors: 1 },
   },
   prod: {
@@ -273,6 +393,15 @@ const ENVIRONMENTS: Record<PipelineEnv, EnvSpecific> = {
     // Two tasks in two AZs: a task or AZ failure loses no market data (duplicates are harmless).
     // Half a vCPU each: one Node event loop cannot use more, and it leaves headroom for bursts.
     ingest: { desiredCount: 2, cpu: 512, memoryMiB: 1024, binanceWsUrl: BINANCE_SBE_WS_URL },
+    processing: {
+      aggregator: PROD_AGGREGATOR,
+      reanchor: REANCHOR,
+      restPoller: REST_POLLER,
+      gapDetector: GAP_DETECTOR,
+      dataConnector: DATA_CONNECTOR,
+      archiver: ARCHIVER,
+      binanceRestUrl: BINANCE_REST_API_URL,
+    },
     alarms: BASE_ALARMS,
   },
 };
@@ -516,7 +645,86 @@ export function validateEnvironmentConfig(c: EnvironmentConfig): void {
     'need a wss:// URL',
   );
 
+  const p = c.processing;
+  for (const [key, size] of [
+    ['aggregator', p.aggregator],
+    ['reanchor', p.reanchor],
+    ['restPoller', p.restPoller],
+    ['gapDetector', p.gapDetector],
+    ['dataConnector', p.dataConnector],
+    ['archiver', p.archiver],
+  ] as const) {
+    check(
+      isInt(size.memoryMiB, 128, 10_240),
+      `${where} processing.${key}.memoryMiB`,
+      size.memoryMiB,
+      'Lambda allows 128 to 10240 MB',
+    );
+    check(
+      isInt(size.timeout.toSeconds(), 1, 900),
+      `${where} processing.${key}.timeout`,
+      size.timeout.toHumanString(),
+      'Lambda allows 1 to 900 whole seconds',
+    );
+  }
+  // One stuck batch holds its shard for the whole timeout: alone it must not trip the lag alarm.
+  check(
+    p.aggregator.timeout.toMilliseconds() <= c.alarms.iteratorAgeMs / 2,
+    `${where} processing.aggregator.timeout`,
+    p.aggregator.timeout.toHumanString(),
+    `need at most half the iterator-age alarm threshold (${c.alarms.iteratorAgeMs} ms)`,
+  );
+  check(
+    p.reanchor.timeout.toMilliseconds() < REANCHOR_LOCK_TTL.toMilliseconds(),
+    `${where} processing.reanchor.timeout`,
+    p.reanchor.timeout.toHumanString(),
+    `need less than the re-anchor lock TTL (${REANCHOR_LOCK_TTL.toHumanString()}), so a run never outlives its lock`,
+  );
+  for (const [key, size, scheduleS] of [
+    ['restPoller', p.restPoller, 60],
+    ['gapDetector', p.gapDetector, 60],
+    ['dataConnector', p.dataConnector, 300],
+  ] as const) {
+    check(
+      size.timeout.toSeconds() < scheduleS,
+      `${where} processing.${key}.timeout`,
+      size.timeout.toHumanString(),
+      `need under its ${scheduleS} s schedule, so runs never overlap`,
+    );
+  }
+  check(
+    isInt(p.archiver.batchSize, 1, 10_000),
+    `${where} processing.archiver.batchSize`,
+    p.archiver.batchSize,
+    'Kinesis event sources take 1 to 10000',
+  );
+  const archiverWindowS = p.archiver.maxBatchingWindow.toMilliseconds() / 1000;
+  check(
+    Number.isInteger(archiverWindowS) && archiverWindowS >= 0 && archiverWindowS <= 300,
+    `${where} processing.archiver.maxBatchingWindow`,
+    p.archiver.maxBatchingWindow.toHumanString(),
+    'Lambda takes whole seconds from 0 to 300',
+  );
+  check(
+    isInt(p.reanchor.reservedConcurrency, 1, 10),
+    `${where} processing.reanchor.reservedConcurrency`,
+    p.reanchor.reservedConcurrency,
+    'need 1 to 10 (each run may fetch 5000-level snapshots of weight 250)',
+  );
+  check(
+    /^https:\/\/[^\s/]+/.test(p.binanceRestUrl),
+    `${where} processing.binanceRestUrl`,
+    p.binanceRestUrl,
+    'need an https:// URL',
+  );
+
   const a = c.alarms;
+  check(
+    a.exchangeToRedisP99Ms > 0,
+    `${where} alarms.exchangeToRedisP99Ms`,
+    a.exchangeToRedisP99Ms,
+    'need a positive number of ms',
+  );
   check(
     a.iteratorAgeMs > 0,
     `${where} alarms.iteratorAgeMs`,

@@ -27,6 +27,13 @@ export interface KinesisConsumerProps {
    */
   readonly maxBatchingWindow?: Duration;
   /**
+   * Split a failing batch in two and retry the halves, to isolate a poison record. Off for consumers
+   * whose writes are keyed by the batch's record range (the raw-stream archiver): a bisected retry
+   * would write objects overlapping the ones the failed attempt already wrote.
+   * @default true
+   */
+  readonly bisectBatchOnError?: boolean;
+  /**
    * Retries of a failing batch after bisection (0–10). Bounded so that one poison record cannot
    * stall its shard: after these, its batch goes to the on-failure queue.
    * @default 3
@@ -53,6 +60,14 @@ export interface KinesisConsumerProps {
    */
   readonly alarms?: boolean;
   /**
+   * Include the function-level alarms (iterator age, errors). Lambda publishes `IteratorAge` and
+   * `Errors` per function, not per event source: when one function consumes several streams, turn
+   * them off here and alarm on the function once (`iteratorAgeAlarm`, `Observability.addLambdaAlarms`),
+   * or each stream pages a copy of the same alarm. The on-failure-queue alarm is per consumer and stays.
+   * @default true
+   */
+  readonly functionAlarms?: boolean;
+  /**
    * Iterator age beyond which the consumer is too far behind to be useful.
    * @default Duration.seconds(30)
    */
@@ -72,6 +87,7 @@ export class KinesisConsumer extends Construct {
   /** The alarms created (empty when `alarms` is false); give them to `Observability.addAlarms`. */
   public readonly alarms: readonly Alarm[];
   public readonly function: IFunction;
+  public readonly stream: IStream;
 
   public constructor(scope: Construct, id: string, props: KinesisConsumerProps) {
     super(scope, id);
@@ -82,6 +98,7 @@ export class KinesisConsumer extends Construct {
     const parallelizationFactor = props.parallelizationFactor ?? 1;
     validate(id, { batchSize, maxBatchingWindow, retryAttempts, maxRecordAge, parallelizationFactor });
     this.function = props.function;
+    this.stream = props.stream;
 
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
@@ -100,7 +117,7 @@ export class KinesisConsumer extends Construct {
       batchSize,
       maxBatchingWindow,
       parallelizationFactor,
-      bisectBatchOnError: true,
+      bisectBatchOnError: props.bisectBatchOnError ?? true,
       retryAttempts,
       maxRecordAge,
       reportBatchItemFailures: true,
@@ -112,27 +129,28 @@ export class KinesisConsumer extends Construct {
       this.alarms = [];
       return;
     }
-    const iteratorAgeMs = (props.iteratorAgeThreshold ?? Duration.seconds(30)).toMilliseconds();
+    const functionAlarms =
+      props.functionAlarms === false
+        ? []
+        : [
+            iteratorAgeAlarm(this, 'IteratorAgeAlarm', {
+              function: props.function,
+              threshold: props.iteratorAgeThreshold ?? Duration.seconds(30),
+              description: `Consumer of ${props.stream.streamName}`,
+            }),
+            // Errors: every failed batch is retried and bisected, so even one error costs latency.
+            new Alarm(this, 'ErrorsAlarm', {
+              alarmDescription:
+                'The Kinesis consumer returned errors (batches are being retried and bisected).',
+              metric: props.function.metricErrors({ statistic: 'Sum', period: Duration.minutes(5) }),
+              threshold: props.errorsThreshold ?? 0,
+              comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+              evaluationPeriods: 1,
+              treatMissingData: TreatMissingData.NOT_BREACHING,
+            }),
+          ];
     this.alarms = [
-      // Lag: predictions read features 10 s ahead, so a consumer 30 s behind serves stale state.
-      new Alarm(this, 'IteratorAgeAlarm', {
-        alarmDescription: `Consumer of ${props.stream.streamName} is more than ${iteratorAgeMs} ms behind the stream.`,
-        metric: props.function.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(1) }),
-        threshold: iteratorAgeMs,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        // Three minutes in a row: a single slow batch after a cold start is not an incident.
-        evaluationPeriods: 3,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-      // Errors: every failed batch is retried and bisected, so even one error costs latency.
-      new Alarm(this, 'ErrorsAlarm', {
-        alarmDescription: 'The Kinesis consumer returned errors (batches are being retried and bisected).',
-        metric: props.function.metricErrors({ statistic: 'Sum', period: Duration.minutes(5) }),
-        threshold: props.errorsThreshold ?? 0,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
+      ...functionAlarms,
       // Any message here is market data the hot state never saw: someone must look.
       new Alarm(this, 'DeadLetterQueueAlarm', {
         alarmDescription: 'Kinesis batches were given up on and sent to the on-failure queue.',
@@ -147,6 +165,32 @@ export class KinesisConsumer extends Construct {
       }),
     ];
   }
+}
+
+export interface IteratorAgeAlarmProps {
+  readonly function: IFunction;
+  /** Lag beyond which the consumer is too far behind to be useful. */
+  readonly threshold: Duration;
+  /** Who is behind, for the alarm description, e.g. `Consumer of market-sbe-depth-prod`. */
+  readonly description: string;
+}
+
+/**
+ * The consumer-lag alarm on a function's `IteratorAge` (the age of the last record of each batch it
+ * received): built by KinesisConsumer, or once per function when it consumes several streams.
+ */
+export function iteratorAgeAlarm(scope: Construct, id: string, props: IteratorAgeAlarmProps): Alarm {
+  const thresholdMs = props.threshold.toMilliseconds();
+  // Lag: predictions read features 10 s ahead, so a consumer 30 s behind serves stale state.
+  return new Alarm(scope, id, {
+    alarmDescription: `${props.description} is more than ${thresholdMs} ms behind the stream.`,
+    metric: props.function.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(1) }),
+    threshold: thresholdMs,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    // Three minutes in a row: a single slow batch after a cold start is not an incident.
+    evaluationPeriods: 3,
+    treatMissingData: TreatMissingData.NOT_BREACHING,
+  });
 }
 
 interface Settings {

@@ -7,6 +7,8 @@
  *   obs.addLambdaAlarms(fn);            // errors, throttles, p99 duration + widgets
  *   obs.addKinesisConsumer(consumer);   // its alarms + iterator age and on-failure queue widgets
  *   obs.addPipelineService(service);    // running tasks below desired + CPU, memory, tasks widgets
+ *   obs.addAggregatorMetrics(fn, {...}); // the aggregator's EMF metrics per stream, with alarms
+ *   obs.addReanchorMetrics(fn);         // re-anchor outcomes and durations, with alarms
  *   obs.addAlarms(alarm);               // anything else: wired to the topic and shown
  */
 import { Duration, Names } from 'aws-cdk-lib';
@@ -54,6 +56,11 @@ export interface LambdaAlarmOptions {
   readonly label?: string;
   /** Errors per 5 minutes tolerated. @default thresholds.lambdaErrors */
   readonly errorsThreshold?: number;
+  /**
+   * Throttles per 5 minutes tolerated. Raise it only where a reserved concurrency is a deliberate limiter.
+   * @default 0
+   */
+  readonly throttlesThreshold?: number;
   /** Needed for the duration alarm. @default - the PipelineFunction's timeout; no duration alarm otherwise */
   readonly timeout?: Duration;
 }
@@ -79,6 +86,69 @@ export interface ServiceAlarmOptions {
 export interface LabelledStream {
   readonly label: string;
   readonly stream: IStream;
+}
+
+/**
+ * The aggregator's EMF metrics (lambdas/aggregator/index.ts), each published with the dimensions
+ * `service` (Powertools' default dimension) and `stream` (the Kinesis stream name). A test checks the
+ * handler still publishes every name.
+ */
+export const AGGREGATOR_METRICS = [
+  'Frames',
+  'DecodeErrors',
+  'DiffsApplied',
+  'Trades',
+  'DepthChecks',
+  'DepthMismatches',
+  'ReanchorRequests',
+  'Conflicts',
+  'ExchangeToRedisP99',
+  'KinesisToAggregatorMax',
+] as const;
+export type AggregatorMetric = (typeof AGGREGATOR_METRICS)[number];
+
+/** The re-anchor's outcomes: it publishes `Reanchor_<outcome>` (count 1) per run, dimension `service` only. */
+export const REANCHOR_OUTCOMES = ['swapped', 'failed', 'locked', 'lost-lock'] as const;
+/** Timings of a swapped re-anchor (ms): the whole run, and the atomic swap alone. */
+export const REANCHOR_TIMINGS = ['ReanchorDuration', 'ReanchorSwap'] as const;
+
+export interface PowertoolsMetricOptions {
+  /** Dimensions besides `service`. @default - none */
+  readonly dimensions?: Readonly<Record<string, string>>;
+  /** @default 'Sum' */
+  readonly statistic?: string;
+  /** @default one minute */
+  readonly period?: Duration;
+  /** @default - the metric name */
+  readonly label?: string;
+}
+
+/**
+ * A metric a PipelineFunction publishes through Powertools Metrics (EMF): in its namespace, with the
+ * `service` dimension Powertools adds to every metric (the function's service name).
+ */
+export function powertoolsMetric(
+  fn: PipelineFunction,
+  metricName: string,
+  options: PowertoolsMetricOptions = {},
+): Metric {
+  return new Metric({
+    namespace: fn.metricsNamespace,
+    metricName,
+    dimensionsMap: { service: fn.serviceName, ...options.dimensions },
+    statistic: options.statistic ?? 'Sum',
+    period: options.period ?? ONE_MINUTE,
+    label: options.label,
+  });
+}
+
+export interface AggregatorMetricsOptions {
+  /** Every stream the aggregator consumes; its `stream` dimension is the stream name. */
+  readonly streams: readonly LabelledStream[];
+  /** The stream carrying depth frames: book checks, and so mismatches, only happen there. */
+  readonly depthStream: LabelledStream;
+  /** Construct id of the alarms' group. @default 'Aggregator' */
+  readonly id?: string;
 }
 
 export class Observability extends Construct {
@@ -141,7 +211,7 @@ export class Observability extends Construct {
       new Alarm(group, 'Throttles', {
         alarmDescription: `${label}: Lambda throttles.`,
         metric: fn.metricThrottles({ statistic: 'Sum', period: FIVE_MINUTES }),
-        threshold: 0,
+        threshold: options.throttlesThreshold ?? 0,
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
         treatMissingData: TreatMissingData.NOT_BREACHING,
@@ -190,7 +260,19 @@ export class Observability extends Construct {
     this.dashboard.addWidgets(
       new GraphWidget({
         title: `${label}: iterator age (ms)`,
-        left: [consumer.function.metric('IteratorAge', { statistic: 'Maximum', period: ONE_MINUTE })],
+        left: [
+          // The function's lag (all its streams), and the stream's (its slowest consumer).
+          consumer.function.metric('IteratorAge', {
+            statistic: 'Maximum',
+            period: ONE_MINUTE,
+            label: 'function',
+          }),
+          consumer.stream.metricGetRecordsIteratorAgeMilliseconds({
+            statistic: 'Maximum',
+            period: ONE_MINUTE,
+            label: 'stream',
+          }),
+        ],
         width: 12,
       }),
       new GraphWidget({
@@ -200,6 +282,143 @@ export class Observability extends Construct {
       }),
     );
     return this;
+  }
+
+  /**
+   * The aggregator's EMF metrics per stream: throughput, latency and lag, book health, problems; alarms
+   * on decode errors, exchange-to-Redis p99 (per stream) and depth mismatches (the depth stream).
+   */
+  public addAggregatorMetrics(fn: PipelineFunction, options: AggregatorMetricsOptions): Alarm[] {
+    const t = this.thresholds;
+    const group = new Construct(this, options.id ?? 'Aggregator');
+    const label = fn.serviceName;
+    const dimensions = (on: LabelledStream) => ({ stream: on.stream.streamName });
+    // Graph lines carry a label; alarm metrics do not (a label makes CloudWatch a metric-math alarm).
+    const metric = (name: AggregatorMetric, on: LabelledStream, statistic = 'Sum') =>
+      powertoolsMetric(fn, name, { dimensions: dimensions(on), statistic, label: `${on.label} ${name}` });
+    const alarmMetric = (name: AggregatorMetric, on: LabelledStream, statistic: string) =>
+      powertoolsMetric(fn, name, { dimensions: dimensions(on), statistic, period: FIVE_MINUTES });
+    const alarms: Alarm[] = [];
+    for (const on of options.streams) {
+      const id = on.label.replace(/[^A-Za-z0-9]/g, '');
+      alarms.push(
+        // The ingestor decoded these frames with the same WASM decoder: a frame the aggregator cannot
+        // decode is a corrupt record or a schema the decoder does not know. Never normal.
+        new Alarm(group, `${id}DecodeErrors`, {
+          alarmDescription: `${label}: frames of ${on.label} failed to decode.`,
+          metric: alarmMetric('DecodeErrors', on, 'Sum'),
+          threshold: 0,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+        // Sustained for 15 minutes: a burst after a cold start or a re-anchor is not an incident.
+        new Alarm(group, `${id}ExchangeToRedisP99`, {
+          alarmDescription: `${label}: ${on.label} exchange-to-Redis p99 above ${t.exchangeToRedisP99Ms} ms for 15 minutes.`,
+          metric: alarmMetric('ExchangeToRedisP99', on, 'Average'),
+          threshold: t.exchangeToRedisP99Ms,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 3,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+    const depth = options.depthStream;
+    alarms.push(
+      // The book disagreed with Binance's own depth20 view: the aggregator requests a re-anchor, but
+      // a mismatch means a diff was lost or misapplied (the invariant of DESIGN.md section 4).
+      new Alarm(group, 'DepthMismatches', {
+        alarmDescription: `${label}: the book disagreed with Binance's depth snapshot on ${depth.label}.`,
+        metric: alarmMetric('DepthMismatches', depth, 'Sum'),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    this.addAlarms(...alarms);
+
+    const perStream = (name: AggregatorMetric, statistic = 'Sum') =>
+      options.streams.map((on) => metric(name, on, statistic));
+    this.dashboard.addWidgets(
+      new GraphWidget({ title: `${label}: frames per minute`, left: perStream('Frames'), width: 8 }),
+      new GraphWidget({
+        title: `${label}: exchange → Redis p99 (ms)`,
+        left: perStream('ExchangeToRedisP99', 'Average'),
+        leftAnnotations: [{ value: t.exchangeToRedisP99Ms, label: 'alarm' }],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: `${label}: Kinesis → aggregator lag, max (ms)`,
+        left: perStream('KinesisToAggregatorMax', 'Maximum'),
+        width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: `${label}: book (${depth.label})`,
+        left: [metric('DiffsApplied', depth), metric('DepthChecks', depth)],
+        right: [metric('DepthMismatches', depth)],
+        width: 8,
+      }),
+      new GraphWidget({ title: `${label}: trades`, left: perStream('Trades'), width: 8 }),
+      new GraphWidget({
+        title: `${label}: decode errors, conflicts, re-anchor requests`,
+        left: [...perStream('DecodeErrors'), ...perStream('Conflicts'), ...perStream('ReanchorRequests')],
+        width: 8,
+      }),
+    );
+    return alarms;
+  }
+
+  /**
+   * Re-anchor outcomes and timings; alarms on failed runs and on requests Lambda gave up on. Add the
+   * function's own alarms with `addLambdaAlarms`.
+   */
+  public addReanchorMetrics(fn: PipelineFunction, id = 'Reanchor'): Alarm[] {
+    const group = new Construct(this, id);
+    const label = fn.serviceName;
+    const alarms = [
+      // A failed run leaves the book marked stale: Lambda retries it and the gap detector asks again,
+      // but a failure means Binance REST or Redis is unreachable or the snapshot never connects.
+      new Alarm(group, 'Failed', {
+        alarmDescription: `${label}: re-anchors failed (the book stays stale until one succeeds).`,
+        metric: powertoolsMetric(fn, 'Reanchor_failed', { period: FIVE_MINUTES }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      // A request that aged out or exhausted its retries is silently lost: a stale book nobody rebuilds.
+      new Alarm(group, 'AsyncEventsDropped', {
+        alarmDescription: `${label}: re-anchor requests were dropped after their retries or maximum age.`,
+        metric: fn.metric('AsyncEventsDropped', { statistic: 'Sum', period: FIVE_MINUTES }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    ];
+    this.addAlarms(...alarms);
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: `${label}: outcomes`,
+        left: REANCHOR_OUTCOMES.map((outcome) =>
+          powertoolsMetric(fn, `Reanchor_${outcome}`, { label: outcome }),
+        ),
+        width: 12,
+      }),
+      new GraphWidget({
+        title: `${label}: duration and swap (ms)`,
+        left: [
+          powertoolsMetric(fn, 'ReanchorDuration', { statistic: 'p50', label: 'run p50' }),
+          powertoolsMetric(fn, 'ReanchorDuration', { statistic: 'Maximum', label: 'run max' }),
+        ],
+        right: [powertoolsMetric(fn, 'ReanchorSwap', { statistic: 'Maximum', label: 'swap max' })],
+        width: 12,
+      }),
+    );
+    return alarms;
   }
 
   /**

@@ -105,8 +105,10 @@ export interface PipelineFunctionProps {
 export class PipelineFunction extends NodejsFunction {
   /** The configured timeout, kept for alarms on duration. */
   public readonly timeoutDuration: Duration;
-  /** The Powertools service name, also used to label dashboards. */
+  /** The Powertools service name, also used to label dashboards (the `service` metric dimension). */
   public readonly serviceName: string;
+  /** The Powertools metrics namespace its EMF metrics are published to. */
+  public readonly metricsNamespace: string;
 
   public constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
     validateProps(id, props);
@@ -117,6 +119,7 @@ export class PipelineFunction extends NodejsFunction {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const assets = props.bundledAssets ?? [];
+    const metricsNamespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
     super(scope, id, {
       entry: path.resolve(PROJECT_ROOT, props.entry),
       handler: props.handler ?? 'handler',
@@ -141,7 +144,7 @@ export class PipelineFunction extends NodejsFunction {
       onFailure: props.onFailure,
       environment: {
         [POWERTOOLS_SERVICE_NAME]: props.serviceName,
-        [POWERTOOLS_METRICS_NAMESPACE]: props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE,
+        [POWERTOOLS_METRICS_NAMESPACE]: metricsNamespace,
         [POWERTOOLS_LOG_LEVEL]: props.logLevel ?? 'INFO',
         [PIPELINE_ENV]: props.pipelineEnv,
         // Stack traces in CloudWatch point at the TypeScript sources.
@@ -177,6 +180,7 @@ export class PipelineFunction extends NodejsFunction {
     });
     this.timeoutDuration = timeout;
     this.serviceName = props.serviceName;
+    this.metricsNamespace = metricsNamespace;
 
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',

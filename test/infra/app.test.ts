@@ -19,12 +19,17 @@ describe('the CDK app', () => {
       `Btcusdt-${envName}-Data`,
       `Btcusdt-${envName}-Observability`,
       `Btcusdt-${envName}-Ingest`,
+      `Btcusdt-${envName}-Processing`,
     ]);
     expect(stacks.data.dependencies).toContain(stacks.network);
     expect(stacks.observability.dependencies).toContain(stacks.data);
     expect(stacks.ingest.dependencies).toEqual(
       expect.arrayContaining([stacks.network, stacks.data, stacks.observability]),
     );
+    expect(stacks.processing.dependencies).toEqual(
+      expect.arrayContaining([stacks.network, stacks.data, stacks.observability]),
+    );
+    expect(stacks.processing.dependencies).not.toContain(stacks.ingest);
     expect(stacks.network.region).toBe('ap-northeast-1');
   });
 

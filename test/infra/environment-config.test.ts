@@ -105,6 +105,50 @@ describe('environment config', () => {
         (c) => ({ ingest: { ...c.ingest, binanceWsUrl: 'http://stream-sbe.binance.com' } }),
         /ingest\.binanceWsUrl "http:\/\/stream-sbe\.binance\.com": need a wss:\/\/ URL/,
       ],
+      [
+        (c) => ({
+          processing: { ...c.processing, aggregator: { ...c.processing.aggregator, memoryMiB: 64 } },
+        }),
+        /processing\.aggregator\.memoryMiB 64: Lambda allows 128 to 10240 MB/,
+      ],
+      [
+        (c) => ({
+          processing: {
+            ...c.processing,
+            aggregator: { ...c.processing.aggregator, timeout: Duration.seconds(20) },
+          },
+        }),
+        /processing\.aggregator\.timeout "20 seconds": need at most half the iterator-age alarm threshold \(30000 ms\)/,
+      ],
+      [
+        (c) => ({
+          processing: {
+            ...c.processing,
+            reanchor: { ...c.processing.reanchor, timeout: Duration.seconds(30) },
+          },
+        }),
+        /processing\.reanchor\.timeout "30 seconds": need less than the re-anchor lock TTL/,
+      ],
+      [
+        (c) => ({
+          processing: { ...c.processing, reanchor: { ...c.processing.reanchor, reservedConcurrency: 0 } },
+        }),
+        /processing\.reanchor\.reservedConcurrency 0: need 1 to 10/,
+      ],
+      [
+        (c) => ({ processing: { ...c.processing, binanceRestUrl: 'http://api.binance.com' } }),
+        /processing\.binanceRestUrl "http:\/\/api\.binance\.com": need an https:\/\/ URL/,
+      ],
+      [(c) => ({ alarms: { ...c.alarms, exchangeToRedisP99Ms: 0 } }), /alarms\.exchangeToRedisP99Ms 0/],
+      [
+        (c) => ({
+          processing: {
+            ...c.processing,
+            dataConnector: { ...c.processing.dataConnector, timeout: Duration.minutes(5) },
+          },
+        }),
+        /processing\.dataConnector\.timeout "5 minutes": need under its 300 s schedule/,
+      ],
     ];
     for (const [change, message] of cases) {
       const config = withChange(typeof change === 'function' ? change : () => change);

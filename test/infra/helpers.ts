@@ -2,12 +2,13 @@
  * Shared set-up for the infrastructure tests: apps built exactly as bin/app.ts builds them, with
  * cdk-nag attached, so every `Template.fromStack` also proves the stack is nag-clean (an
  * unacknowledged finding makes synthesis throw). Synthesize once per file and share the result:
- * NodejsFunction runs esbuild on every synthesis.
+ * NodejsFunction runs esbuild on every synthesis, so `synthPipeline` skips bundling unless asked.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
 import {
   type EnvironmentConfig,
   type PipelineEnv,
@@ -32,12 +33,23 @@ export interface SynthesizedPipeline {
   readonly data: Template;
   readonly observability: Template;
   readonly ingest: Template;
+  readonly processing: Template;
+}
+
+export interface SynthOptions {
+  /**
+   * Run esbuild for the Lambda bundles, as `cdk synth` does. Templates are the same either way (only
+   * asset hashes differ), so only the tests that open a bundle pay for it.
+   * @default false
+   */
+  readonly bundle?: boolean;
 }
 
 /** Builds and synthesizes one environment's app with cdk-nag; throws on any nag finding. */
-export function synthPipeline(envName: PipelineEnv): SynthesizedPipeline {
+export function synthPipeline(envName: PipelineEnv, options: SynthOptions = {}): SynthesizedPipeline {
   const config = resolveEnvironmentConfig({ envName });
-  const app = new App({ context: APP_CONTEXT });
+  // No stack matches an empty bundling list: CDK stages each function's source unbundled.
+  const app = new App({ context: { ...APP_CONTEXT, ...(options.bundle ? {} : { [BUNDLING_STACKS]: [] }) } });
   const stacks = buildPipeline(app, config);
   addNagChecks(app);
   return {
@@ -48,6 +60,7 @@ export function synthPipeline(envName: PipelineEnv): SynthesizedPipeline {
     data: Template.fromStack(stacks.data),
     observability: Template.fromStack(stacks.observability),
     ingest: Template.fromStack(stacks.ingest),
+    processing: Template.fromStack(stacks.processing),
   };
 }
 
@@ -74,4 +87,20 @@ export function logicalIds(template: Template, type: string): string[] {
 
 export function listFiles(dir: string): string[] {
   return fs.readdirSync(dir, { recursive: true }).map(String).sort();
+}
+
+/** What an `Fn::ImportValue` points at: the resource behind the exporting stack's output. */
+export function exportedResource(
+  exporter: Template,
+  value: unknown,
+): { logicalId: string; type: string; attribute?: string } {
+  const importName = (value as { 'Fn::ImportValue'?: unknown } | undefined)?.['Fn::ImportValue'];
+  if (typeof importName !== 'string') throw new Error(`Not an import: ${JSON.stringify(value)}.`);
+  const outputs = exporter.toJSON().Outputs as Record<string, { Value: unknown; Export: { Name: string } }>;
+  const output = Object.values(outputs).find((o) => o.Export.Name === importName);
+  if (!output) throw new Error(`No export ${importName}.`);
+  const ref = output.Value as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+  const logicalId = String(ref.Ref ?? ref['Fn::GetAtt']?.[0]);
+  const resources = exporter.toJSON().Resources as Record<string, { Type: string }>;
+  return { logicalId, type: String(resources[logicalId]?.Type), attribute: ref['Fn::GetAtt']?.[1] };
 }

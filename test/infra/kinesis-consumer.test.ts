@@ -1,10 +1,11 @@
 import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { CfnAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { Stream, StreamEncryption } from 'aws-cdk-lib/aws-kinesis';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { resolveEnvironmentConfig } from '../../lib/config/environment-config.ts';
-import { KinesisConsumer } from '../../lib/constructs/kinesis-consumer.ts';
+import { iteratorAgeAlarm, KinesisConsumer } from '../../lib/constructs/kinesis-consumer.ts';
 import { PipelineFunction } from '../../lib/constructs/pipeline-function.ts';
 import { FIXTURE_HANDLER, logicalIds, nagCheckedStack } from './helpers.ts';
 
@@ -124,6 +125,32 @@ describe('KinesisConsumer', () => {
   it('creates no alarms when asked not to', () => {
     expect(quiet.alarms).toHaveLength(0);
     expect(logicalIds(template, 'AWS::CloudWatch::Alarm')).toHaveLength(3);
+  });
+
+  it('leaves the function-level alarms to the caller when one function reads several streams', () => {
+    const { stack: s } = nagCheckedStack('Shared');
+    const fn = new PipelineFunction(s, 'F', {
+      entry: FIXTURE_HANDLER,
+      serviceName: 'probe',
+      pipelineEnv: 'dev',
+    });
+    const consumers = ['A', 'B'].map(
+      (id) =>
+        new KinesisConsumer(s, id, {
+          stream: new Stream(s, `${id}Stream`),
+          function: fn,
+          functionAlarms: false,
+        }),
+    );
+    // IteratorAge and Errors are per function: two copies would page twice for one incident.
+    for (const c of consumers) expect(c.alarms.map((a) => a.node.id)).toEqual(['DeadLetterQueueAlarm']);
+    const lag = iteratorAgeAlarm(s, 'Lag', {
+      function: fn,
+      threshold: Duration.minutes(1),
+      description: 'F',
+    });
+    expect(lag.node.id).toBe('Lag');
+    expect(s.resolve((lag.node.defaultChild as CfnAlarm).threshold)).toBe(60_000);
   });
 
   it('rejects unbounded or out-of-range settings, naming the value', () => {
