@@ -5,7 +5,8 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 
-export type SourceChoice = { kind: 'sim' } | { kind: 'replay'; path: string } | { kind: 'binance' };
+/** `replay:<file>[,<file>…]`: recordings played in order (a session split across files). */
+export type SourceChoice = { kind: 'sim' } | { kind: 'replay'; path: string[] } | { kind: 'binance' };
 
 const schema = z.object({
   duration: z.coerce.number().positive().optional(),
@@ -15,7 +16,9 @@ const schema = z.object({
     .default('sim')
     .transform((s, ctx): SourceChoice => {
       if (s === 'sim' || s === 'binance') return { kind: s };
-      if (s.startsWith('replay:') && s.length > 'replay:'.length) return { kind: 'replay', path: s.slice(7) };
+      if (s.startsWith('replay:') && s.length > 'replay:'.length) {
+        return { kind: 'replay', path: s.slice('replay:'.length).split(',') };
+      }
       ctx.addIssue({ code: 'custom', message: `expected sim, replay:<file> or binance, got "${s}"` });
       return z.NEVER;
     }),

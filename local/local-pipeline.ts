@@ -1,18 +1,25 @@
 /**
  * The whole pipeline on one machine, wired as DESIGN.md section 5 describes: the local venue (or
- * real Binance), the SBE ingestor, Kinesis in process reached through the real AWS SDK client, the
- * aggregator Lambda handler driven by a local event source with AWS's semantics, Redis, and the
- * re-anchor. Later stages (bronze, data connector, inference, dashboard) join here as they land.
+ * real Binance), the SBE ingestor, Kinesis and S3 in process reached through the real AWS SDK
+ * clients, the Lambda handlers (aggregator, archiver, REST poller, gap detector, data connector)
+ * driven by a local Kinesis event source and a local scheduler with AWS's event shapes, Redis, the
+ * re-anchor, PGlite, the inference service with its model store, and the first model's training.
  */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { InferenceService } from '../containers/inference/inference-service.ts';
-import { type ReturnModel, randomWalkModel } from '../containers/inference/return-model.ts';
+import { ModelProvider } from '../containers/inference/model-provider.ts';
+import type { ReturnModel } from '../containers/inference/return-model.ts';
+import { ServedVectorLog } from '../containers/inference/served-vector-log.ts';
 import { SbeIngestor } from '../containers/sbe-ingestor/sbe-ingestor.ts';
 import type { StreamKind } from '../containers/sbe-ingestor/stream-kind.ts';
 import { symbolKeys } from '../core/hot-state/keys.ts';
 import { WeightBudget } from '../core/rate-limit/weight-budget.ts';
 import { Aggregator } from '../lambdas/aggregator/aggregator.ts';
 import { createAggregatorHandler } from '../lambdas/aggregator/handler.ts';
+import { DataConnector } from '../lambdas/data-connector/data-connector.ts';
+import { S3BronzeSource } from '../lambdas/data-connector/s3-bronze-source.ts';
 import { GapDetector } from '../lambdas/gap-detector/gap-detector.ts';
 import { createGapDetectorHandler } from '../lambdas/gap-detector/handler.ts';
 import { RedisGapSignals } from '../lambdas/gap-detector/redis-gap-signals.ts';
@@ -24,14 +31,20 @@ import { BinanceRestClient } from '../lambdas/shared/binance/binance-rest-client
 import { S3BronzeReader } from '../lambdas/shared/bronze/s3-bronze-reader.ts';
 import { S3BronzeWriter } from '../lambdas/shared/bronze/s3-bronze-writer.ts';
 import { S3CheckpointStore } from '../lambdas/shared/bronze/s3-checkpoint-store.ts';
+import { LocalModelStore } from '../lambdas/shared/model-store/local-model-store.ts';
 import { connectRedis } from '../lambdas/shared/redis/redis-connection.ts';
 import { RedisHotState } from '../lambdas/shared/redis/redis-hot-state.ts';
+import { loadMigrations } from '../lambdas/shared/sql/migrations.ts';
+import { openSqlClient, sqlTargetFromUrl } from '../lambdas/shared/sql/open-sql-client.ts';
+import type { SqlClient } from '../lambdas/shared/sql/sql-client.ts';
 import { createStreamArchiverHandler } from '../lambdas/stream-archiver/handler.ts';
 import { StreamArchiver } from '../lambdas/stream-archiver/stream-archiver.ts';
 import { WasmSbeDecoder } from '../native/wasm-decoder.ts';
+import { auditTradeIds, type TradeIdAudit } from './bronze-audit.ts';
 import type { SourceChoice, StartOptions } from './cli-options.ts';
 import { type KinesisEmulator, startKinesisEmulator } from './emulators/kinesis-emulator.ts';
 import { type S3Emulator, startS3Emulator } from './emulators/s3-emulator.ts';
+import { FirstModelTrainer } from './first-model.ts';
 import { KinesisEventSource } from './kinesis-event-source.ts';
 import { ReanchorRunner } from './reanchor-runner.ts';
 import { ensureRedis, type LocalRedis } from './redis-server.ts';
@@ -54,6 +67,8 @@ export const BRONZE_BUCKET_LOCAL = 'btcusdt-bronze-local';
  */
 const POLLER_EVERY_MS = 10_000;
 const GAP_DETECTOR_EVERY_MS = 15_000;
+const DATA_CONNECTOR_EVERY_MS = 20_000;
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export const STREAM_NAMES: Record<StreamKind, string> = {
   trade: 'market-sbe-trade',
@@ -131,8 +146,12 @@ export class LocalPipeline {
   private eventSources: KinesisEventSource[] = [];
   reanchors: ReanchorRunner | undefined;
   inference: InferenceService | undefined;
-  /** The model inference serves; the random walk until a trained model is promoted. */
-  model: ReturnModel = randomWalkModel;
+  models: ModelProvider | undefined;
+  servedLog: ServedVectorLog | undefined;
+  sql: SqlClient | undefined;
+  firstModel: FirstModelTrainer | undefined;
+  private tradeAudit: TradeIdAudit | undefined;
+  private staleAtEnd: string | null = null;
   private truthTimer: NodeJS.Timeout | undefined;
   private startedAtMs = 0;
   /** Gaps, re-anchors and connection events, newest last (bounded), for the dashboard. */
@@ -146,6 +165,7 @@ export class LocalPipeline {
     kinesisToAggregatorMs: [] as number[],
     framesArchived: 0,
     bronzeObjects: 0,
+    connectorLoads: 0,
     pollerRuns: 0,
     pollerRequests: 0,
     tradeIdGaps: 0,
@@ -265,6 +285,8 @@ export class LocalPipeline {
         region: this.kinesis.region,
         handler: archive,
         batchSize: 500,
+        // Bronze is not latency-sensitive: fuller batches make fewer, larger objects.
+        batchingWindowMs: 5000,
         log: this.log,
       });
       await source.start();
@@ -337,6 +359,52 @@ export class LocalPipeline {
     await tradeTap.start();
     this.eventSources.push(tradeTap);
 
+    // Models: the champion in the local model store (kept across runs), the random walk until one exists.
+    const modelStoreDir = this.env.MODEL_STORE_DIR ?? join(REPO_ROOT, '.local/models');
+    const modelStore = new LocalModelStore(modelStoreDir);
+    this.models = new ModelProvider(modelStore, this.log, 5000);
+    await this.models.refresh();
+    this.models.start();
+    this.servedLog = new ServedVectorLog(writer);
+    this.servedLog.start();
+    // Postgres (PGlite embedded unless DATABASE_URL says otherwise), loaded from bronze by the connector.
+    this.sql = await openSqlClient(sqlTargetFromUrl(this.env.DATABASE_URL ?? 'pglite:memory'));
+    const connector = new DataConnector({
+      sql: this.sql,
+      bronze: new S3BronzeSource(this.s3.client, BRONZE_BUCKET_LOCAL),
+      migrations: await loadMigrations(join(REPO_ROOT, 'lambdas/data-connector/migrations')),
+      nowUs,
+      log: (level, message, fields) => {
+        if (level !== 'info') this.log(level, message, fields);
+      },
+    });
+    await connector.migrate();
+    const symbol = this.options.symbols[0] as string;
+    const current = this.models.get();
+    this.firstModel = new FirstModelTrainer(
+      this.sql,
+      modelStoreDir,
+      symbol,
+      () => this.models?.refresh() ?? Promise.resolve(false),
+      this.log,
+      current.version === 'random-walk' ? undefined : current.version,
+    );
+    this.schedules.push(
+      new LocalSchedule(
+        'data-connector',
+        DATA_CONNECTOR_EVERY_MS,
+        async () => {
+          this.figures.connectorLoads += (await connector.catchUp(this.options.symbols)).loaded;
+          await this.firstModel?.tick();
+        },
+        this.kinesis.region,
+        this.log,
+      ),
+    );
+    this.schedules.at(-1)?.start();
+
+    // Everything heavy (PGlite, migrations, models) is up before the market starts: the venue
+    // holds it until this subscription, and a blocked event loop would stall the feed.
     this.ingestor = new SbeIngestor({
       wsBaseUrl,
       apiKey,
@@ -365,7 +433,8 @@ export class LocalPipeline {
       symbols: this.options.symbols,
       model: () => this.model,
       log: this.log,
-      onServed: (p) =>
+      onServed: (p) => {
+        this.servedLog?.add(p);
         pushBounded(
           this.predictions,
           {
@@ -375,7 +444,8 @@ export class LocalPipeline {
             ...(p.flag ? { flag: p.flag } : {}),
           },
           PREDICTIONS_KEPT,
-        ),
+        );
+      },
       onScored: (_symbol, scored) => {
         for (const s of scored) {
           const point = this.predictions.find((p) => p.eventTimeMs === s.eventTimeUs / 1000);
@@ -438,6 +508,8 @@ export class LocalPipeline {
   async stop(): Promise<boolean> {
     clearInterval(this.truthTimer);
     this.inference?.stop();
+    this.models?.stop();
+    await this.servedLog?.stop().catch(() => {});
     const flushed = (await this.ingestor?.stop(10_000)) ?? true;
     const drained = (await Promise.all(this.eventSources.map((s) => s.drain(10_000)))).every(Boolean);
     await this.checkAgainstVenue();
@@ -445,11 +517,20 @@ export class LocalPipeline {
     for (const schedule of this.schedules) await schedule.runNow();
     await Promise.all(this.schedules.map((s) => s.stop()));
     this.figures.bronzeObjects = await this.countBronzeObjects();
+    if (this.s3) {
+      const reader = new S3BronzeReader(this.s3.client, BRONZE_BUCKET_LOCAL);
+      this.tradeAudit = await auditTradeIds(reader, this.options.symbols[0] as string).catch(() => undefined);
+    }
+    this.staleAtEnd = this.store
+      ? ((await this.store.readBookTop(this.options.symbols[0] as string, 1).catch(() => undefined))?.stale ??
+        null)
+      : null;
     await Promise.all(this.eventSources.map((s) => s.stop()));
     await this.reanchors?.stop();
     await this.venue?.close();
     await this.kinesis?.close();
     await this.s3?.close();
+    await this.sql?.close();
     this.redis?.disconnect();
     await this.localRedis?.stop();
     return flushed && drained;
@@ -466,6 +547,11 @@ export class LocalPipeline {
 
   elapsedS(): number {
     return (Date.now() - this.startedAtMs) / 1000;
+  }
+
+  /** The model inference serves right now. */
+  get model(): ReturnModel {
+    return this.models?.get() ?? { version: 'random-walk', predictLogReturn: () => 0 };
   }
 
   private predictionSummary(): RunSummary['predictions'] {
@@ -533,6 +619,7 @@ export class LocalPipeline {
         depth20Checks: f.depth20Checks,
         depth20Mismatches: f.depth20Mismatches,
         diffsApplied: f.diffsApplied,
+        staleAtEnd: this.staleAtEnd,
       },
       predictions: this.predictionSummary(),
       latencyMs: {
@@ -542,7 +629,9 @@ export class LocalPipeline {
       },
       bronze: {
         objects: f.bronzeObjects,
-        tradeIdGaps: f.tradeIdGaps,
+        tradeIdGaps: this.tradeAudit?.missingIds ?? null,
+        tradeIdGapsFoundAndBackfilled: f.tradeIdGaps,
+        tradeIdsCheckedThrough: this.tradeAudit?.checkedThrough ?? null,
         framesArchived: f.framesArchived,
         pollerRuns: f.pollerRuns,
         gapFindings: f.gapFindings,
@@ -553,6 +642,7 @@ export class LocalPipeline {
         overflowFrames: i?.publisher.framesRefused ?? 0,
       },
       aggregator: { trades: f.trades, failedBatches: f.aggregatorFailures, deadLetters: f.deadLetters },
+      model: { firstModel: this.firstModel?.state ?? null, postgresObjectsLoaded: f.connectorLoads },
       ...(venueStats
         ? { venue: { framesSent: venueStats.ws.framesSent, faultsInjected: venueStats.faults } }
         : {}),

@@ -19,6 +19,8 @@ export interface RunSummary {
     depth20Checks: number;
     depth20Mismatches: number;
     diffsApplied: number;
+    /** Why the book is stale when the run ends (null: it is not). */
+    staleAtEnd: string | null;
   };
   predictions: {
     count: number;
@@ -35,8 +37,14 @@ export interface RunSummary {
   };
   bronze: {
     objects: number;
-    /** Trade ids REST aggTrades have that the archived stream lacks (the gap detector's finding). */
-    tradeIdGaps: number;
+    /**
+     * Trade ids REST aggTrades cover that bronze still lacks at the end (stream archive plus the gap
+     * detector's back-fill): 0 means complete. Null when it could not be checked.
+     */
+    tradeIdGaps: number | null;
+    /** Trade-id gaps the gap detector found in the stream (and back-filled) during the run. */
+    tradeIdGapsFoundAndBackfilled: number;
+    tradeIdsCheckedThrough: number | null;
     framesArchived: number;
     pollerRuns: number;
     gapFindings: Record<string, number>;
@@ -47,5 +55,7 @@ export interface RunSummary {
     overflowFrames: number;
   };
   aggregator: { trades: number; failedBatches: number; deadLetters: number };
+  /** The session's first model (trained when the model store had none) and the data connector's loads. */
+  model: { firstModel: unknown; postgresObjectsLoaded: number };
   venue?: { framesSent: number; faultsInjected: Record<string, number> };
 }

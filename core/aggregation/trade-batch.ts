@@ -5,6 +5,7 @@
  */
 import { mantissaToNumber } from '../features/book-top.ts';
 import type { TradeWindows, TradeWindowsSnapshot, WindowKey, WindowStats } from '../trades/trade-windows.ts';
+import { InvalidTradeError } from '../trades/trade-windows.ts';
 
 export interface SymbolTradeState {
   symbol: string;
@@ -22,6 +23,7 @@ export interface TradeWrite {
   added: number;
   duplicates: number;
   tooOld: number;
+  invalid: number;
   /** Exchange time the statistics are computed at: the newest trade seen. */
   asOfUs: number;
   eventTimesUs: number[];
@@ -30,6 +32,8 @@ export interface TradeWrite {
 export class TradeBatch {
   private added = 0;
   private duplicates = 0;
+  /** Trades no window can hold (zero quantity, non-positive price): counted and skipped. */
+  private invalid = 0;
   private tooOld = 0;
   private newestUs = 0;
   private readonly eventTimesUs: number[] = [];
@@ -51,13 +55,21 @@ export class TradeBatch {
   ): void {
     for (let k = 0; k < count; k++) {
       const at = (start + k) * 4;
-      const result = this.state.windows.add({
-        id: trades[at] as number,
-        timeUs: transactTimeUs,
-        price: mantissaToNumber(trades[at + 1] as number, priceExponent),
-        qty: mantissaToNumber(trades[at + 2] as number, qtyExponent),
-        isBuyerMaker: trades[at + 3] !== 0,
-      });
+      let result: ReturnType<typeof this.state.windows.add>;
+      try {
+        result = this.state.windows.add({
+          id: trades[at] as number,
+          timeUs: transactTimeUs,
+          price: mantissaToNumber(trades[at + 1] as number, priceExponent),
+          qty: mantissaToNumber(trades[at + 2] as number, qtyExponent),
+          isBuyerMaker: trades[at + 3] !== 0,
+        });
+      } catch (error) {
+        // One bad trade must not fail the batch (and dead-letter the good trades with it).
+        if (!(error instanceof InvalidTradeError)) throw error;
+        this.invalid++;
+        continue;
+      }
       if (result === 'added') this.added++;
       else if (result === 'duplicate') this.duplicates++;
       else this.tooOld++;
@@ -80,12 +92,13 @@ export class TradeBatch {
       added: this.added,
       duplicates: this.duplicates,
       tooOld: this.tooOld,
+      invalid: this.invalid,
       asOfUs: this.newestUs,
       eventTimesUs: this.eventTimesUs,
     };
   }
 
-  get counts(): { added: number; duplicates: number; tooOld: number } {
-    return { added: this.added, duplicates: this.duplicates, tooOld: this.tooOld };
+  get counts(): { added: number; duplicates: number; tooOld: number; invalid: number } {
+    return { added: this.added, duplicates: this.duplicates, tooOld: this.tooOld, invalid: this.invalid };
   }
 }

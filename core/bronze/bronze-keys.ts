@@ -16,6 +16,7 @@ export type BronzeDataset =
   | 'stream/trade'
   | 'stream/bestbidask'
   | 'stream/depth'
+  | 'features/served'
   | 'ledger/completeness';
 
 export const BRONZE_ROOT = 'bronze';

@@ -2,7 +2,7 @@
  * Where model artifacts live: the port the trainer writes through and the inference service reads
  * through. Layout (artifact.ts `modelKeys`): `models/<version>/model.json` and `metrics.json`, and the
  * champion copied to `models/current/` (one PUT of model.json: readers never see half a model; they
- * can poll its ETag / mtime to hot-reload). Adapters: containers/trainer/model-stores/.
+ * can poll its ETag / mtime to hot-reload). Adapters: lambdas/shared/model-store/.
  */
 import type { ModelArtifact } from './artifact.ts';
 

@@ -52,6 +52,8 @@ export interface BatchOutcome {
   diffsOld: number;
   trades: number;
   tradeDuplicates: number;
+  /** Trades no window can hold (e.g. zero quantity): counted and skipped, never failing the batch. */
+  invalidTrades: number;
   bestBidAsk: number;
   checks: number;
   mismatches: number;
@@ -80,6 +82,7 @@ const freshOutcome = (): BatchOutcome => ({
   diffsOld: 0,
   trades: 0,
   tradeDuplicates: 0,
+  invalidTrades: 0,
   bestBidAsk: 0,
   checks: 0,
   mismatches: 0,
@@ -298,6 +301,7 @@ export class Aggregator {
     for (const b of tradeBatches.values()) {
       const w = b.finish();
       // A batch of nothing but duplicates writes nothing.
+      outcome.invalidTrades += b.counts.invalid;
       if (w) tradeWrites.push(w);
       else outcome.tradeDuplicates += b.counts.duplicates;
     }

@@ -20,20 +20,27 @@ export class S3BronzeSource implements BronzeSource {
     private readonly bucket: string,
   ) {}
 
+  /**
+   * Pages with StartAfter (the last key seen) rather than continuation tokens: the same result on S3,
+   * and s3rver's tokens need a cipher Node 17+ disables by default.
+   */
   async *list(prefix: string, startAfter?: string): AsyncIterable<BronzeObjectRef> {
-    let token: string | undefined;
-    do {
+    let after = startAfter;
+    for (;;) {
       const page = await this.s3.send(
         new ListObjectsV2Command({
           Bucket: this.bucket,
           Prefix: prefix,
-          ...(token ? { ContinuationToken: token } : startAfter ? { StartAfter: startAfter } : {}),
+          ...(after ? { StartAfter: after } : {}),
         }),
       );
-      for (const o of page.Contents ?? [])
-        if (o.Key) yield { key: o.Key, ...(o.ETag ? { etag: unquote(o.ETag) } : {}) };
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+      for (const o of page.Contents ?? []) {
+        if (!o.Key) continue;
+        after = o.Key;
+        yield { key: o.Key, ...(o.ETag ? { etag: unquote(o.ETag) } : {}) };
+      }
+      if (!page.IsTruncated || !page.Contents?.length) return;
+    }
   }
 
   async get(key: string): Promise<{ body: Uint8Array; etag?: string }> {

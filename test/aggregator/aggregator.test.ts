@@ -248,6 +248,27 @@ describe('aggregator and re-anchor on a real Redis', () => {
     expect(await redis.hget(symbolKeys(symbol).bestBidAsk, 'bookUpdateId')).toBe('900');
   });
 
+  it('counts and skips an unusable trade without failing the batch or losing its neighbours', async () => {
+    const { aggregator } = setUp(12);
+    const t0 = 1_723_161_255_000_000;
+    const frame = encodeTrades({
+      eventTimeUs: t0,
+      transactTimeUs: t0,
+      priceExponent: -8,
+      qtyExponent: -8,
+      trades: [
+        { id: 500, priceMantissa: 6_000_000_000_000, qtyMantissa: 10_000, isBuyerMaker: false },
+        { id: 501, priceMantissa: 6_000_000_000_000, qtyMantissa: 0, isBuyerMaker: false },
+        { id: 502, priceMantissa: 6_000_000_000_000, qtyMantissa: 20_000, isBuyerMaker: true },
+      ],
+      symbol,
+    });
+    const outcome = await aggregator.process(toRecords([frame]));
+    expect(outcome).toMatchObject({ trades: 2, invalidTrades: 1 });
+    expect(outcome.failedSequenceNumber).toBeUndefined();
+    expect(Number(await redis.hget(symbolKeys(symbol).tradeWindow(1000), 'count'))).toBe(2);
+  });
+
   it('reports an unreadable record so Lambda retries from it, after writing the records before it', async () => {
     const { feed, aggregator } = setUp(7);
     const records = toRecords(

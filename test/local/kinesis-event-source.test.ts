@@ -110,6 +110,36 @@ describe('local Kinesis event source', () => {
     expect(new Set(processed).size).toBe(processed.length);
   });
 
+  it('waits up to the batching window for a fuller batch, as MaximumBatchingWindowInSeconds does', async () => {
+    const name = await streamWith([]);
+    const batches: number[] = [];
+    const source = new KinesisEventSource({
+      client: kinesis.client,
+      streamName: name,
+      region: 'ap-northeast-1',
+      batchSize: 1000,
+      batchingWindowMs: 400,
+      handler: async (event) => {
+        batches.push(event.Records.length);
+      },
+    });
+    await source.start();
+    // Thirty records trickle in over ~150 ms: one invocation after the window, not thirty.
+    for (let i = 0; i < 30; i++) {
+      await kinesis.client.send(
+        new PutRecordsCommand({
+          StreamName: name,
+          Records: [{ Data: Buffer.from(`v${i}`), PartitionKey: 'A' }],
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(await source.drain()).toBe(true);
+    await source.stop();
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(30);
+    expect(batches.length).toBeLessThanOrEqual(3);
+  });
+
   it('treats a thrown error as a failed batch and retries it after a pause, losing nothing', async () => {
     const values = Array.from({ length: 40 }, (_, i) => `v${i}`);
     const name = await streamWith(values);

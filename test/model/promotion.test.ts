@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseHyperparameters } from '../../containers/trainer/hyperparameters.ts';
-import { LocalModelStore } from '../../containers/trainer/model-stores/local-model-store.ts';
 import { runTrainJob } from '../../containers/trainer/train-job.ts';
 import { MODEL_VERSION_PATTERN, modelKeys } from '../../core/model/artifact.ts';
 import { Predictor } from '../../core/model/predictor.ts';
 import { decidePromotion } from '../../core/model/promotion.ts';
+import { LocalModelStore } from '../../lambdas/shared/model-store/local-model-store.ts';
 import { syntheticDataset } from './rows.ts';
 
 describe('promotion rule', () => {

@@ -57,6 +57,17 @@ describe('synthetic market', () => {
     expect(take(42)).not.toBe(take(43));
   });
 
+  it('never prints a trade of zero (or negative) quantity, across seeds and bursts', () => {
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const m = new SyntheticMarket({ symbol: 'BTCUSDT', seed, startTimeUs: START_US });
+      const bad = m
+        .advanceTo(START_US + 120e6)
+        .flatMap((e) => (e.type === 'trades' ? e.trades : []))
+        .filter((t) => !(t.qtyMantissa > 0));
+      expect(bad).toEqual([]);
+    }
+  });
+
   it('publishes diffs that rebuild its own book exactly (U = previous u + 1)', () => {
     const { stats, market } = run(5, 30);
     expect(stats.summary().updateIdGaps).toBe(0);

@@ -304,7 +304,10 @@ export class SyntheticMarket {
     const prints = Math.min(lots, 1 + this.rng.geometric(0.6));
     let left = lots;
     for (let i = 0; i < prints; i++) {
-      const part = i === prints - 1 ? left : Math.max(1, Math.floor((left * this.rng.next()) / 2));
+      // Leave at least one lot for each print still to come: Binance never prints a zero quantity.
+      const later = prints - i - 1;
+      const part =
+        later === 0 ? left : Math.min(left - later, Math.max(1, Math.floor((left * this.rng.next()) / 2)));
       left -= part;
       trades.push({
         id: this.nextTradeId++,
