@@ -163,6 +163,7 @@ export class LocalPipeline {
   /** Measured while running, reported in the summary. */
   readonly figures = {
     kinesisToAggregatorMs: [] as number[],
+    receiveToRedisMs: [] as number[],
     framesArchived: 0,
     bronzeObjects: 0,
     connectorLoads: 0,
@@ -229,6 +230,7 @@ export class LocalPipeline {
       record: (outcome, arrivalLagMs) => {
         const f = this.figures;
         for (const l of outcome.latenciesMs) pushBounded(f.latenciesMs, l, SAMPLES_KEPT);
+        for (const l of outcome.receiveLatenciesMs) pushBounded(f.receiveToRedisMs, l, SAMPLES_KEPT);
         for (const l of arrivalLagMs) pushBounded(f.kinesisToAggregatorMs, l, SAMPLES_KEPT);
         f.diffsApplied += outcome.diffsApplied;
         f.trades += outcome.trades;
@@ -595,6 +597,7 @@ export class LocalPipeline {
     const stats = i?.decoder.stats;
     const venueStats = this.venue?.stats();
     const f = this.figures;
+    const replay = this.options.source.kind === 'replay';
     return {
       durationS: Math.round(this.elapsedS() * 10) / 10,
       source:
@@ -623,8 +626,11 @@ export class LocalPipeline {
       },
       predictions: this.predictionSummary(),
       latencyMs: {
-        exchangeToRedisP50: percentile(f.latenciesMs, 0.5),
-        exchangeToRedisP99: percentile(f.latenciesMs, 0.99),
+        // A replay's exchange times are historical: only the path from the ingestor is measurable.
+        exchangeToRedisP50: replay ? null : percentile(f.latenciesMs, 0.5),
+        exchangeToRedisP99: replay ? null : percentile(f.latenciesMs, 0.99),
+        ingestToRedisP50: percentile(f.receiveToRedisMs, 0.5),
+        ingestToRedisP99: percentile(f.receiveToRedisMs, 0.99),
         inferenceP99: percentile(this.inference?.latenciesMs ?? [], 0.99),
       },
       bronze: {

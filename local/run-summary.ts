@@ -31,8 +31,12 @@ export interface RunSummary {
     model: string;
   };
   latencyMs: {
+    /** Exchange event time → Redis; null for a replay, whose event times are historical. */
     exchangeToRedisP50: number | null;
     exchangeToRedisP99: number | null;
+    /** Received by the ingestor → Redis: the pipeline's own part of the latency. */
+    ingestToRedisP50: number | null;
+    ingestToRedisP99: number | null;
     inferenceP99: number | null;
   };
   bronze: {

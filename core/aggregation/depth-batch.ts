@@ -56,6 +56,8 @@ export interface DepthWrite {
   /** depth20 snapshots whose id fell inside a diff's range: nothing to compare them with. */
   unaligned: number;
   appliedEventTimesUs: number[];
+  /** When the ingestor received each applied diff (µs), from the frame envelope. */
+  appliedReceiveTimesUs: number[];
 }
 
 const CHECK_LEVELS = 20;
@@ -81,6 +83,7 @@ export class DepthBatch {
   private mismatches = 0;
   private unaligned = 0;
   private readonly appliedEventTimesUs: number[] = [];
+  private readonly appliedReceiveTimesUs: number[] = [];
 
   constructor(
     readonly state: SymbolDepthState,
@@ -100,6 +103,7 @@ export class DepthBatch {
     bidCount: number,
     askCount: number,
     frame: Uint8Array,
+    receiveTimeUs = 0,
   ): void {
     if (this.logDiffs) this.log.push({ firstUpdateId, lastUpdateId, frame: frame.slice() });
     const s = this.state;
@@ -134,6 +138,7 @@ export class DepthBatch {
     this.applied++;
     this.lastEventTimeUs = eventTimeUs;
     this.appliedEventTimesUs.push(eventTimeUs);
+    this.appliedReceiveTimesUs.push(receiveTimeUs);
     s.features.onBookTop(bookTopFromSides(book.bids, book.asks, s.priceExponent, s.qtyExponent), eventTimeUs);
     this.runDueChecks();
   }
@@ -180,6 +185,7 @@ export class DepthBatch {
       mismatches: this.mismatches,
       unaligned: this.unaligned,
       appliedEventTimesUs: this.appliedEventTimesUs,
+      appliedReceiveTimesUs: this.appliedReceiveTimesUs,
     };
   }
 

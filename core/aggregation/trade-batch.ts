@@ -27,6 +27,7 @@ export interface TradeWrite {
   /** Exchange time the statistics are computed at: the newest trade seen. */
   asOfUs: number;
   eventTimesUs: number[];
+  receiveTimesUs: number[];
 }
 
 export class TradeBatch {
@@ -37,6 +38,7 @@ export class TradeBatch {
   private tooOld = 0;
   private newestUs = 0;
   private readonly eventTimesUs: number[] = [];
+  private readonly receiveTimesUs: number[] = [];
   private readonly expectedVersion: number;
 
   constructor(readonly state: SymbolTradeState) {
@@ -52,6 +54,7 @@ export class TradeBatch {
     trades: ArrayLike<number>,
     start: number,
     count: number,
+    receiveTimeUs = 0,
   ): void {
     for (let k = 0; k < count; k++) {
       const at = (start + k) * 4;
@@ -76,6 +79,7 @@ export class TradeBatch {
     }
     this.newestUs = Math.max(this.newestUs, transactTimeUs);
     this.eventTimesUs.push(eventTimeUs);
+    this.receiveTimesUs.push(receiveTimeUs);
   }
 
   /** Undefined when nothing new arrived (a batch of duplicates writes nothing). */
@@ -95,6 +99,7 @@ export class TradeBatch {
       invalid: this.invalid,
       asOfUs: this.newestUs,
       eventTimesUs: this.eventTimesUs,
+      receiveTimesUs: this.receiveTimesUs,
     };
   }
 

@@ -63,6 +63,8 @@ export interface BatchOutcome {
   reanchorRequests: ReanchorRequest[];
   /** Exchange event time → confirmed in Redis, one entry per event written (ms). */
   latenciesMs: number[];
+  /** Received by the ingestor → confirmed in Redis (ms): our own path, whatever the exchange's clock. */
+  receiveLatenciesMs: number[];
 }
 
 /** Compare-and-set rounds before the batch is failed (Lambda then retries it). */
@@ -90,6 +92,7 @@ const freshOutcome = (): BatchOutcome => ({
   redisRoundTrips: 0,
   reanchorRequests: [],
   latenciesMs: [],
+  receiveLatenciesMs: [],
 });
 
 export class Aggregator {
@@ -185,7 +188,8 @@ export class Aggregator {
             const frame = record.data.subarray(at, at + (this.frames.lengths[i] as number));
             const first = field(decoded, i, Field.FirstUpdateId);
             const last = field(decoded, i, Field.LastUpdateId);
-            b.diff(first, last, eventTimeUs, decoded.levels, start, bidCount, askCount, frame);
+            const received = this.frames.receiveTimesUs[i] as number;
+            b.diff(first, last, eventTimeUs, decoded.levels, start, bidCount, askCount, frame, received);
           } else {
             b.snapshot(field(decoded, i, Field.LastUpdateId), decoded.levels, start, bidCount, askCount);
           }
@@ -203,6 +207,7 @@ export class Aggregator {
             decoded.trades,
             start,
             bidCount,
+            this.frames.receiveTimesUs[i] as number,
           );
         } else if (templateId === TemplateId.BestBidAsk) {
           const id = field(decoded, i, Field.LastUpdateId);
@@ -328,6 +333,7 @@ export class Aggregator {
       outcome.checks += p.checks;
       outcome.mismatches += p.mismatches;
       for (const t of p.appliedEventTimesUs) outcome.latenciesMs.push((writtenAtUs - t) / 1000);
+      for (const t of p.appliedReceiveTimesUs) outcome.receiveLatenciesMs.push((writtenAtUs - t) / 1000);
       if (p.markStale) {
         outcome.reanchorRequests.push({
           symbol: p.symbol,
@@ -345,6 +351,7 @@ export class Aggregator {
       outcome.trades += w.added;
       outcome.tradeDuplicates += w.duplicates;
       for (const t of w.eventTimesUs) outcome.latenciesMs.push((writtenAtUs - t) / 1000);
+      for (const t of w.receiveTimesUs) outcome.receiveLatenciesMs.push((writtenAtUs - t) / 1000);
     });
     for (const w of bestBidAsk) outcome.latenciesMs.push((writtenAtUs - w.eventTimeUs) / 1000);
     return conflicted;

@@ -185,6 +185,7 @@ export async function dashboardSnapshot(
         : []),
       histogram('Kinesis → aggregator', f.kinesisToAggregatorMs),
       histogram('exchange → Redis', f.latenciesMs),
+      histogram('ingestor → Redis', f.receiveToRedisMs),
       histogram('tick → prediction', p.inference?.latenciesMs.slice(-5000) ?? []),
     ],
     timeline: [...p.timeline].reverse().slice(0, 50),

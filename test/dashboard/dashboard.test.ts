@@ -75,7 +75,7 @@ describe.skipIf(!hasChromium)('local dashboard in headless Chromium', () => {
     await page.waitForFunction(() => document.querySelectorAll('#trades tbody tr').length >= 3, undefined, {
       timeout: 30_000,
     });
-    expect(await page.locator('.hop').count()).toBe(5);
+    expect(await page.locator('.hop').count()).toBe(6);
     expect(await page.locator('.service').count()).toBe(7);
     expect(await page.locator('.service.healthy').count()).toBeGreaterThanOrEqual(6);
     expect(await page.locator('#chart canvas').count()).toBeGreaterThan(0);
