@@ -26,12 +26,12 @@ import {
 import type { Dataset } from '../../core/model/dataset.ts';
 import type { ModelStore } from '../../core/model/model-store.ts';
 import { s3Client } from '../../lambdas/shared/aws-clients.ts';
+import { LocalModelStore } from '../../lambdas/shared/model-store/local-model-store.ts';
+import { S3ModelStore } from '../../lambdas/shared/model-store/s3-model-store.ts';
 import { openSqlClient } from '../../lambdas/shared/sql/open-sql-client.ts';
 import { datasetFromSql, loadDataset } from './data-sources.ts';
 import { type Hyperparameters, parseHyperparameters } from './hyperparameters.ts';
 import type { EpochProgress } from './mlp.ts';
-import { LocalModelStore } from './model-stores/local-model-store.ts';
-import { S3ModelStore } from './model-stores/s3-model-store.ts';
 import { runTrainJob, type TrainJobResult } from './train-job.ts';
 
 export const SAGEMAKER = {

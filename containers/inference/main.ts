@@ -1,0 +1,78 @@
+/**
+ * Fargate entry point of the inference service: Redis (TLS + AUTH token from Secrets Manager in
+ * AWS), the champion model from S3 `models/current` hot-reloaded, a prediction every 2 s, served
+ * vectors logged to bronze, HTTP on HTTP_PORT. SIGTERM: stop ticking, flush the log, exit.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import {
+  AWS_ENDPOINT_URL,
+  AWS_REGION,
+  BRONZE_BUCKET,
+  HTTP_PORT,
+  MODELS_BUCKET,
+  REDIS_AUTH_SECRET_ARN,
+  REDIS_URL,
+  SYMBOLS,
+} from '../../core/config/environment-names.ts';
+import { s3Client, secretsManagerClient } from '../../lambdas/shared/aws-clients.ts';
+import { S3BronzeWriter } from '../../lambdas/shared/bronze/s3-bronze-writer.ts';
+import { S3ModelStore } from '../../lambdas/shared/model-store/s3-model-store.ts';
+import { connectRedis, redisAuthToken } from '../../lambdas/shared/redis/redis-connection.ts';
+import { RedisHotState } from '../../lambdas/shared/redis/redis-hot-state.ts';
+import { parseInferenceConfig } from './config.ts';
+import { InferenceMetrics, startInferenceHttp } from './http-server.ts';
+import { InferenceService, type ServedPrediction } from './inference-service.ts';
+import { ModelProvider } from './model-provider.ts';
+import { ServedVectorLog } from './served-vector-log.ts';
+
+const logger = new Logger({ serviceName: 'inference' });
+const log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) =>
+  logger[level](message, fields ?? {});
+const config = parseInferenceConfig(process.env);
+const aws = { region: config[AWS_REGION], endpoint: config[AWS_ENDPOINT_URL] };
+const secretArn = config[REDIS_AUTH_SECRET_ARN];
+const redis = connectRedis(
+  config[REDIS_URL],
+  secretArn ? await redisAuthToken(secretsManagerClient(aws), secretArn) : undefined,
+);
+const s3 = s3Client(aws);
+const models = new ModelProvider(new S3ModelStore(s3, config[MODELS_BUCKET]), log);
+await models.refresh();
+models.start();
+const served = new ServedVectorLog(new S3BronzeWriter(s3, config[BRONZE_BUCKET]));
+served.start();
+const metrics = new InferenceMetrics();
+// The HTTP server (SSE) needs the service and the service reports to it: connected once both exist.
+let publish: (p: ServedPrediction) => void = () => {};
+const service = new InferenceService({
+  redis,
+  store: new RedisHotState(redis),
+  symbols: config[SYMBOLS],
+  model: () => models.get(),
+  log,
+  onServed: (p) => {
+    served.add(p);
+    publish(p);
+  },
+});
+const http = await startInferenceHttp(service, redis, metrics, config[HTTP_PORT]);
+publish = http.publish;
+service.start();
+log('info', 'inference running', {
+  symbols: config[SYMBOLS],
+  model: models.get().version,
+  port: config[HTTP_PORT],
+});
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, async () => {
+    service.stop();
+    models.stop();
+    await served
+      .stop()
+      .catch((error) => log('error', 'could not flush served vectors', { error: String(error) }));
+    http.server.close();
+    redis.disconnect();
+    process.exit(0);
+  });
+}
