@@ -1,0 +1,95 @@
+/**
+ * `npm run bench:inference`: the inference service's tick against the local Redis (database 15):
+ * one round trip reading the top of book and the feature vector, a forward pass of an MLP with the
+ * trainer's default architecture (40-32-16-1, seeded weights: the arithmetic of a real model), one
+ * round trip writing the prediction and the score. Latency from the tick to the prediction written.
+ * The state is built by the real aggregator and re-anchor from a synthetic depth feed.
+ */
+import { Redis } from 'ioredis';
+import { InferenceService } from '../../containers/inference/inference-service.ts';
+import { predictorModel } from '../../containers/inference/model-provider.ts';
+import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_VERSION } from '../../core/features/feature-names.ts';
+import { MODEL_ARTIFACT_FORMAT, type ModelArtifact } from '../../core/model/artifact.ts';
+import { Predictor } from '../../core/model/predictor.ts';
+import { Aggregator } from '../../lambdas/aggregator/aggregator.ts';
+import { ReAnchor } from '../../lambdas/re-anchor/re-anchor.ts';
+import { RedisHotState } from '../../lambdas/shared/redis/redis-hot-state.ts';
+import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
+import { DepthFeed, toRecords } from '../../test/support/depth-feed.ts';
+
+const TICKS = Number(process.env.BENCH_TICKS ?? 2000);
+const SYMBOL = 'BENCHINFUSDT';
+
+const redis = new Redis(process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/15');
+const drop = async () => {
+  const keys = await redis.keys(`*{${SYMBOL}}*`);
+  if (keys.length > 0) await redis.del(...keys);
+};
+await drop();
+const nowUs = () => Math.floor((performance.timeOrigin + performance.now()) * 1000);
+
+// Hot state as the pipeline leaves it: a re-anchored book, diffs applied, a feature vector written.
+const feed = new DepthFeed(SYMBOL, 9);
+const store = new RedisHotState(redis);
+const aggregator = new Aggregator(store, new WasmSbeDecoder(), nowUs);
+await aggregator.process(toRecords(feed.take(5).map((d) => d.frame)));
+let snapshotId = feed.truth.updateId;
+await new ReAnchor({
+  redis,
+  decoder: new WasmSbeDecoder(),
+  snapshots: { depth: async () => feed.snapshotAt(snapshotId) },
+  nowUs,
+}).run(SYMBOL);
+await aggregator.process(toRecords(feed.take(200).map((d) => d.frame)));
+snapshotId = feed.truth.updateId;
+
+// An MLP of the trainer's default shape with seeded weights.
+let seed = 7;
+const random = () => {
+  seed = (seed * 1664525 + 1013904223) >>> 0;
+  return seed / 4294967296 - 0.5;
+};
+const dense = (inputs: number, units: number, activation: 'relu' | 'linear') => ({
+  units,
+  activation,
+  kernel: Array.from({ length: inputs * units }, () => random() * 0.2),
+  bias: Array.from({ length: units }, () => random() * 0.01),
+});
+const artifact: ModelArtifact = {
+  format: MODEL_ARTIFACT_FORMAT,
+  version: 'v20260101T000000Z-0badc0de',
+  createdAt: '2026-01-01T00:00:00Z',
+  symbol: SYMBOL,
+  featureVersion: FEATURE_VERSION,
+  featureNames: [...FEATURE_NAMES],
+  horizonUs: 10_000_000,
+  normalisation: { mean: new Array(FEATURE_COUNT).fill(0), std: new Array(FEATURE_COUNT).fill(1), clipZ: 5 },
+  missing: 'impute-train-mean',
+  output: { unit: 'bp' },
+  layers: [dense(FEATURE_COUNT, 32, 'relu'), dense(32, 16, 'relu'), dense(16, 1, 'linear')],
+  training: {},
+  metrics: {},
+};
+const model = predictorModel(Predictor.fromArtifact(artifact));
+
+const service = new InferenceService({ redis, store, symbols: [SYMBOL], model: () => model });
+for (let i = 0; i < 50; i++) await service.tick(); // warm-up: JIT, script cache
+service.latenciesMs.length = 0;
+for (let i = 0; i < TICKS; i++) await service.tick();
+const latencies = [...service.latenciesMs].sort((a, b) => a - b);
+const at = (p: number) =>
+  Math.round((latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] as number) * 1000) /
+  1000;
+await drop();
+await redis.quit();
+if (service.flagged > 0 || latencies.length !== TICKS) throw new Error(`ticks flagged: ${service.flagged}`);
+console.log(
+  JSON.stringify({
+    bench: 'inference',
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    maxMs: at(1),
+    ticks: TICKS,
+    model: 'mlp 40-32-16-1',
+  }),
+);
