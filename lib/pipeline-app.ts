@@ -7,6 +7,7 @@ import { Tags } from 'aws-cdk-lib';
 import type { EnvironmentConfig } from './config/environment-config.ts';
 import { DataStack } from './stacks/data-stack.ts';
 import { IngestStack } from './stacks/ingest-stack.ts';
+import { MlStack } from './stacks/ml-stack.ts';
 import { NetworkStack } from './stacks/network-stack.ts';
 import { ObservabilityStack } from './stacks/observability-stack.ts';
 import { ProcessingStack } from './stacks/processing-stack.ts';
@@ -17,6 +18,7 @@ export interface PipelineStacks {
   readonly observability: ObservabilityStack;
   readonly ingest: IngestStack;
   readonly processing: ProcessingStack;
+  readonly ml: MlStack;
 }
 
 /** Stack ids are `Btcusdt-<env>-<Part>`: a contract with deployed CloudFormation stacks. */
@@ -59,9 +61,19 @@ export function buildPipeline(app: App, config: EnvironmentConfig): PipelineStac
     alarmTopic: observability.alarmTopic,
     description: 'BTCUSDT pipeline: aggregator (Kinesis to Redis) and re-anchor Lambdas.',
   });
-  for (const stack of [network, data, observability, ingest, processing]) {
+  const ml = new MlStack(app, stackId('Ml'), {
+    env,
+    config,
+    vpc: network.vpc,
+    computeSecurityGroup: network.computeSecurityGroup,
+    data,
+    alarmTopic: observability.alarmTopic,
+    description:
+      'BTCUSDT pipeline: daily trainer on AWS Batch (Fargate), SageMaker option, inference on Fargate.',
+  });
+  for (const stack of [network, data, observability, ingest, processing, ml]) {
     Tags.of(stack).add('project', 'btcusdt-pipeline');
     Tags.of(stack).add('environment', config.name);
   }
-  return { network, data, observability, ingest, processing };
+  return { network, data, observability, ingest, processing, ml };
 }

@@ -89,6 +89,50 @@ export interface IngestConfig {
   readonly binanceWsUrl: string;
 }
 
+/**
+ * The AWS Batch job of the trainer (containers/trainer), on Fargate. A run reads the warehouse's
+ * `features` table through the Data API, fits a small MLP with the tfjs WASM backend (one thread: a
+ * second vCPU buys nothing) and writes `models/<version>/`; memory holds the whole table as arrays.
+ */
+export interface TrainerConfig {
+  /** Fargate CPU units (1024 = 1 vCPU); with memoryMiB, one of Fargate's valid pairs. */
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  /** Batch stops an attempt after this and counts it as failed (60 s at least). */
+  readonly timeout: Duration;
+  /**
+   * Attempts per job, the first included (1–10). Retries absorb transient failures (a paused Aurora
+   * answering the first Data API call with DatabaseResumingException, Fargate capacity); a run is
+   * idempotent (a new version, promoted only if it wins), so a retry never does harm.
+   */
+  readonly attempts: number;
+}
+
+/** The inference service (containers/inference) on Fargate. */
+export interface InferenceConfig {
+  /**
+   * 0 or 1, never more: each task predicts every symbol and writes the same prediction keys and
+   * served-vector objects, so a second task would double-write rather than add redundancy. ECS
+   * replaces a lost task within a minute or two (the running-tasks alarm covers a crash loop).
+   */
+  readonly desiredCount: number;
+  /** Fargate CPU units (256 = 0.25 vCPU); with memoryMiB, one of Fargate's valid pairs. */
+  readonly cpu: number;
+  readonly memoryMiB: number;
+}
+
+export interface MlConfig {
+  readonly trainer: TrainerConfig;
+  readonly inference: InferenceConfig;
+  /**
+   * Also create what a SageMaker training job needs to run the trainer image (an execution role with
+   * the Batch job's access, an x86_64 image: SageMaker training has no Graviton instances) and the
+   * outputs `aws sagemaker create-training-job` takes (lib/README.md). Batch stays the scheduled path.
+   * @default false
+   */
+  readonly sagemaker?: boolean;
+}
+
 /** Memory and timeout of one Lambda function. */
 export interface FunctionSize {
   /** MB (128–10240); Lambda allocates CPU in proportion, one full vCPU at 1769 MB. */
@@ -187,6 +231,7 @@ export interface EnvironmentConfig {
   readonly consumer: ConsumerConfig;
   readonly ingest: IngestConfig;
   readonly processing: ProcessingConfig;
+  readonly ml: MlConfig;
   readonly alarms: AlarmThresholds;
   /** Optional e-mail subscribed to the alarm topic (`-c alarmEmail=ops@example.com`). */
   readonly alarmEmail: string | undefined;
@@ -245,6 +290,34 @@ const ARCHIVER = {
   maxBatchingWindow: Duration.seconds(60),
 };
 
+/** Fargate's CPU units → the memory sizes (MiB) it accepts with them (ECS and Batch alike). */
+export const FARGATE_MEMORY_MIB: Readonly<Record<number, readonly number[]>> = {
+  256: [512, 1024, 2048],
+  512: range(1024, 4096, 1024),
+  1024: range(2048, 8192, 1024),
+  2048: range(4096, 16_384, 1024),
+  4096: range(8192, 30_720, 1024),
+  8192: range(16_384, 61_440, 4096),
+  16384: range(32_768, 122_880, 8192),
+};
+
+function range(from: number, to: number, step: number): number[] {
+  const values: number[] = [];
+  for (let v = from; v <= to; v += step) values.push(v);
+  return values;
+}
+
+// One vCPU: the tfjs WASM backend trains on one thread. Features arrive every 2 s per symbol
+// (~43k rows a day); 4 GiB holds a year of them as arrays with room for the fit.
+const TRAINER: TrainerConfig = {
+  cpu: 1024,
+  memoryMiB: 4096,
+  timeout: Duration.hours(2),
+  attempts: 2,
+};
+// A prediction every 2 s from a small MLP and a Redis round trip: a quarter vCPU keeps up.
+const INFERENCE: InferenceConfig = { desiredCount: 1, cpu: 256, memoryMiB: 512 };
+
 const ENVIRONMENTS: Record<PipelineEnv, EnvSpecific> = {
   dev: {
     symbols: SYMBOLS,
@@ -293,6 +366,12 @@ const ENVIRONMENTS: Record<PipelineEnv, EnvSpecific> = {
       dataConnector: { ...DATA_CONNECTOR, memoryMiB: 512 },
       archiver: { ...ARCHIVER, memoryMiB: 512 },
       binanceRestUrl: BINANCE_REST_API_URL,
+    },
+    // Dev holds days, not months, of features: 2 GiB and half an hour are plenty.
+    ml: {
+      trainer: { ...TRAINER, memoryMiB: 2048, timeout: Duration.minutes(30) },
+      inference: INFERENCE,
+      sagemaker: false,
     },
     // Dev runs without an ingestor most of the time: silence there is not an incident. Its 1 s
     // batching window and smaller functions add latency by design.
@@ -350,6 +429,7 @@ const ENVIRONMENTS: Record<PipelineEnv, EnvSpecific> = {
       archiver: ARCHIVER,
       binanceRestUrl: BINANCE_REST_API_URL,
     },
+    ml: { trainer: TRAINER, inference: INFERENCE, sagemaker: false },
     alarms: { ...BASE_ALARMS, iteratorAgeMs: 60_000, lambdaErrors: 1 },
   },
   prod: {
@@ -401,6 +481,13 @@ const ENVIRONMENTS: Record<PipelineEnv, EnvSpecific> = {
       dataConnector: DATA_CONNECTOR,
       archiver: ARCHIVER,
       binanceRestUrl: BINANCE_REST_API_URL,
+    },
+    // Three attempts: a failed day leaves yesterday's champion serving, so prod tries harder.
+    // Half a vCPU for inference: headroom for the SSE clients on its HTTP port.
+    ml: {
+      trainer: { ...TRAINER, attempts: 3 },
+      inference: { ...INFERENCE, cpu: 512, memoryMiB: 1024 },
+      sagemaker: false,
     },
     alarms: BASE_ALARMS,
   },
@@ -716,6 +803,52 @@ export function validateEnvironmentConfig(c: EnvironmentConfig): void {
     `${where} processing.binanceRestUrl`,
     p.binanceRestUrl,
     'need an https:// URL',
+  );
+
+  const m = c.ml;
+  for (const [key, size] of [
+    ['trainer', m.trainer],
+    ['inference', m.inference],
+  ] as const) {
+    const memories = FARGATE_MEMORY_MIB[size.cpu];
+    check(
+      memories !== undefined,
+      `${where} ml.${key}.cpu`,
+      size.cpu,
+      `Fargate takes ${Object.keys(FARGATE_MEMORY_MIB).join(', ')}`,
+    );
+    check(
+      memories?.includes(size.memoryMiB) ?? false,
+      `${where} ml.${key}.memoryMiB`,
+      size.memoryMiB,
+      `with cpu ${size.cpu} Fargate takes ${memories?.[0]} to ${memories?.[memories.length - 1]} MiB in its steps`,
+    );
+  }
+  const trainerS = m.trainer.timeout.toSeconds();
+  check(
+    isInt(trainerS, 60, 86_400),
+    `${where} ml.trainer.timeout`,
+    m.trainer.timeout.toHumanString(),
+    'Batch takes whole seconds from 60',
+  );
+  check(
+    isInt(m.trainer.attempts, 1, 10),
+    `${where} ml.trainer.attempts`,
+    m.trainer.attempts,
+    'Batch takes 1 to 10',
+  );
+  // Every attempt of one day's run ends before the next day's is submitted.
+  check(
+    trainerS * m.trainer.attempts < 86_400,
+    `${where} ml.trainer.timeout`,
+    m.trainer.timeout.toHumanString(),
+    `times ${m.trainer.attempts} attempts must stay under the daily schedule (24 h)`,
+  );
+  check(
+    isInt(m.inference.desiredCount, 0, 1),
+    `${where} ml.inference.desiredCount`,
+    m.inference.desiredCount,
+    'need 0 or 1 (a second task would write the same predictions and served vectors twice)',
   );
 
   const a = c.alarms;

@@ -34,6 +34,7 @@ import {
   POWERTOOLS_METRICS_NAMESPACE,
   POWERTOOLS_SERVICE_NAME,
 } from '../../core/config/environment-names.ts';
+import { FARGATE_MEMORY_MIB } from '../config/environment-config.ts';
 import { DEFAULT_METRICS_NAMESPACE, PROJECT_ROOT } from './pipeline-function.ts';
 
 export interface PipelineServiceProps {
@@ -100,17 +101,6 @@ export interface PipelineServiceProps {
   readonly securityGroups?: ISecurityGroup[];
 }
 
-/** Fargate's CPU units → the memory sizes (MiB) it accepts with them. */
-const FARGATE_MEMORY_MIB: Readonly<Record<number, readonly number[]>> = {
-  256: [512, 1024, 2048],
-  512: range(1024, 4096, 1024),
-  1024: range(2048, 8192, 1024),
-  2048: range(4096, 16_384, 1024),
-  4096: range(8192, 30_720, 1024),
-  8192: range(16_384, 61_440, 4096),
-  16384: range(32_768, 122_880, 8192),
-};
-
 /** An ARM64 Fargate service built from a Dockerfile of this repository, with health check and safe deploys. */
 export class PipelineService extends Construct {
   public readonly service: FargateService;
@@ -150,12 +140,10 @@ export class PipelineService extends Construct {
 
     this.container = this.taskDefinition.addContainer('Container', {
       containerName: props.serviceName,
-      image: ContainerImage.fromAsset(PROJECT_ROOT, {
-        file: props.dockerfile,
-        platform: Platform.LINUX_ARM64,
-        // Docker's own .dockerignore semantics: exclude everything, then let the listed paths back in.
-        exclude: ['*', ...props.buildContext.map((p) => `!${p}`)],
-      }),
+      image: ContainerImage.fromAsset(
+        PROJECT_ROOT,
+        repositoryImageOptions(props.dockerfile, props.buildContext, Platform.LINUX_ARM64),
+      ),
       environment: {
         [POWERTOOLS_SERVICE_NAME]: props.serviceName,
         [POWERTOOLS_METRICS_NAMESPACE]: props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE,
@@ -282,30 +270,45 @@ function validateProps(id: string, props: PipelineServiceProps, r: Resolved): vo
   }
   const stopS = r.stopTimeout.toSeconds();
   if (stopS < 2 || stopS > 120) fail('stopTimeout', `${stopS} s`, 'Fargate allows 2 to 120 s');
-  const dockerfile = path.normalize(props.dockerfile);
+  validateRepositoryImage(fail, props.dockerfile, props.buildContext);
+}
+
+type Fail = (what: string, value: unknown, expected: string) => never;
+
+/**
+ * Checks a Dockerfile of this repository and the allowlist its build context is made of (what the
+ * Dockerfile COPYs): plain repository paths, the Dockerfile among them. Shared with the Batch job.
+ */
+export function validateRepositoryImage(
+  fail: Fail,
+  dockerfileIn: string,
+  buildContext: readonly string[],
+): void {
+  const dockerfile = path.normalize(dockerfileIn);
   if (path.isAbsolute(dockerfile) || dockerfile.startsWith('..')) {
-    fail('dockerfile', props.dockerfile, 'need a path inside the repository, relative to its root');
+    fail('dockerfile', dockerfileIn, 'need a path inside the repository, relative to its root');
   }
-  if (props.buildContext.length === 0)
-    fail('buildContext', props.buildContext, 'list what the Dockerfile COPYs');
-  for (const entry of props.buildContext) {
+  if (buildContext.length === 0) fail('buildContext', buildContext, 'list what the Dockerfile COPYs');
+  for (const entry of buildContext) {
     if (path.isAbsolute(entry) || path.normalize(entry).startsWith('..') || /[*?[\]!]/.test(entry)) {
       fail('buildContext entry', entry, 'need a plain path inside the repository');
     }
   }
   const contains = (entry: string) =>
     dockerfile === entry || dockerfile.startsWith(`${path.normalize(entry)}/`);
-  if (!props.buildContext.some(contains)) {
-    fail(
-      'dockerfile',
-      props.dockerfile,
-      `it must lie inside the build context (${props.buildContext.join(', ')})`,
-    );
+  if (!buildContext.some(contains)) {
+    fail('dockerfile', dockerfileIn, `it must lie inside the build context (${buildContext.join(', ')})`);
   }
 }
 
-function range(from: number, to: number, step: number): number[] {
-  const values: number[] = [];
-  for (let v = from; v <= to; v += step) values.push(v);
-  return values;
+/**
+ * Image asset options for a Dockerfile of this repository: the repository root as the context, reduced
+ * to the allowlist with Docker's own .dockerignore semantics (exclude everything, let the paths back in).
+ */
+export function repositoryImageOptions(
+  dockerfile: string,
+  buildContext: readonly string[],
+  platform: Platform,
+): { readonly file: string; readonly platform: Platform; readonly exclude: string[] } {
+  return { file: dockerfile, platform, exclude: ['*', ...buildContext.map((p) => `!${p}`)] };
 }

@@ -20,6 +20,7 @@ describe('the CDK app', () => {
       `Btcusdt-${envName}-Observability`,
       `Btcusdt-${envName}-Ingest`,
       `Btcusdt-${envName}-Processing`,
+      `Btcusdt-${envName}-Ml`,
     ]);
     expect(stacks.data.dependencies).toContain(stacks.network);
     expect(stacks.observability.dependencies).toContain(stacks.data);
@@ -30,6 +31,11 @@ describe('the CDK app', () => {
       expect.arrayContaining([stacks.network, stacks.data, stacks.observability]),
     );
     expect(stacks.processing.dependencies).not.toContain(stacks.ingest);
+    expect(stacks.ml.dependencies).toEqual(
+      expect.arrayContaining([stacks.network, stacks.data, stacks.observability]),
+    );
+    expect(stacks.ml.dependencies).not.toContain(stacks.processing);
+    expect(stacks.ml.dependencies).not.toContain(stacks.ingest);
     expect(stacks.network.region).toBe('ap-northeast-1');
   });
 

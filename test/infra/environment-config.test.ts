@@ -149,6 +149,27 @@ describe('environment config', () => {
         }),
         /processing\.dataConnector\.timeout "5 minutes": need under its 300 s schedule/,
       ],
+      [
+        (c) => ({ ml: { ...c.ml, trainer: { ...c.ml.trainer, cpu: 1000 } } }),
+        /ml\.trainer\.cpu 1000: Fargate takes/,
+      ],
+      [
+        (c) => ({ ml: { ...c.ml, trainer: { ...c.ml.trainer, memoryMiB: 1024 } } }),
+        /ml\.trainer\.memoryMiB 1024: with cpu 1024 Fargate takes 2048 to 8192/,
+      ],
+      [(c) => ({ ml: { ...c.ml, trainer: { ...c.ml.trainer, attempts: 0 } } }), /ml\.trainer\.attempts 0/],
+      [
+        (c) => ({ ml: { ...c.ml, trainer: { ...c.ml.trainer, timeout: Duration.seconds(30) } } }),
+        /ml\.trainer\.timeout "30 seconds": Batch takes whole seconds from 60/,
+      ],
+      [
+        (c) => ({ ml: { ...c.ml, trainer: { ...c.ml.trainer, timeout: Duration.hours(8), attempts: 3 } } }),
+        /ml\.trainer\.timeout "8 hours": times 3 attempts must stay under the daily schedule/,
+      ],
+      [
+        (c) => ({ ml: { ...c.ml, inference: { ...c.ml.inference, desiredCount: 2 } } }),
+        /ml\.inference\.desiredCount 2: need 0 or 1 \(a second task would write/,
+      ],
     ];
     for (const [change, message] of cases) {
       const config = withChange(typeof change === 'function' ? change : () => change);

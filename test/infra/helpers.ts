@@ -13,6 +13,7 @@ import {
   type EnvironmentConfig,
   type PipelineEnv,
   resolveEnvironmentConfig,
+  validateEnvironmentConfig,
 } from '../../lib/config/environment-config.ts';
 import { addNagChecks } from '../../lib/nag.ts';
 import { buildPipeline, type PipelineStacks } from '../../lib/pipeline-app.ts';
@@ -34,6 +35,7 @@ export interface SynthesizedPipeline {
   readonly observability: Template;
   readonly ingest: Template;
   readonly processing: Template;
+  readonly ml: Template;
 }
 
 export interface SynthOptions {
@@ -43,11 +45,18 @@ export interface SynthOptions {
    * @default false
    */
   readonly bundle?: boolean;
+  /**
+   * Changes the environment's configuration before the app is built (validated like the real one).
+   * @default - the environment's configuration as is
+   */
+  readonly configure?: (config: EnvironmentConfig) => EnvironmentConfig;
 }
 
 /** Builds and synthesizes one environment's app with cdk-nag; throws on any nag finding. */
 export function synthPipeline(envName: PipelineEnv, options: SynthOptions = {}): SynthesizedPipeline {
-  const config = resolveEnvironmentConfig({ envName });
+  const resolved = resolveEnvironmentConfig({ envName });
+  const config = options.configure ? options.configure(resolved) : resolved;
+  validateEnvironmentConfig(config);
   // No stack matches an empty bundling list: CDK stages each function's source unbundled.
   const app = new App({ context: { ...APP_CONTEXT, ...(options.bundle ? {} : { [BUNDLING_STACKS]: [] }) } });
   const stacks = buildPipeline(app, config);
@@ -61,6 +70,7 @@ export function synthPipeline(envName: PipelineEnv, options: SynthOptions = {}):
     observability: Template.fromStack(stacks.observability),
     ingest: Template.fromStack(stacks.ingest),
     processing: Template.fromStack(stacks.processing),
+    ml: Template.fromStack(stacks.ml),
   };
 }
 
