@@ -60,6 +60,8 @@ const LOCAL_API_KEY = 'local-venue-key';
 /** How often the Redis book is compared with the venue's true book. */
 const TRUTH_CHECK_MS = 1000;
 const TRUTH_CHECK_LEVELS = 20;
+/** The final check compares every level a REST snapshot can hold (Binance's deepest view). */
+const FULL_BOOK_LEVELS = 5000;
 export const BRONZE_BUCKET_LOCAL = 'btcusdt-bronze-local';
 /**
  * EventBridge runs the poller and the gap detector every minute in AWS; local sessions last a minute
@@ -167,6 +169,7 @@ export class LocalPipeline {
     framesArchived: 0,
     bronzeObjects: 0,
     connectorLoads: 0,
+    fullBookChecks: 0,
     pollerRuns: 0,
     pollerRequests: 0,
     tradeIdGaps: 0,
@@ -480,14 +483,14 @@ export class LocalPipeline {
   }
 
   /** The Redis book (top levels) against the venue's true book at the same update id. */
-  private async checkAgainstVenue(): Promise<void> {
+  private async checkAgainstVenue(levels = TRUTH_CHECK_LEVELS): Promise<void> {
     if (!this.store || !this.venue) return;
     for (const symbol of this.options.symbols) {
-      const top = await this.store.readBookTop(symbol, TRUTH_CHECK_LEVELS).catch(() => undefined);
+      const top = await this.store.readBookTop(symbol, levels).catch(() => undefined);
       if (!top || top.epoch === 0 || top.stale) continue;
       let truth: ReturnType<Venue['truth']['bookAt']>;
       try {
-        truth = this.venue.truth.bookAt(symbol, top.updateId, TRUTH_CHECK_LEVELS);
+        truth = this.venue.truth.bookAt(symbol, top.updateId, levels);
       } catch {
         continue; // outside the venue's retained history
       }
@@ -514,7 +517,9 @@ export class LocalPipeline {
     await this.servedLog?.stop().catch(() => {});
     const flushed = (await this.ingestor?.stop(10_000)) ?? true;
     const drained = (await Promise.all(this.eventSources.map((s) => s.drain(10_000)))).every(Boolean);
-    await this.checkAgainstVenue();
+    // At the end, the whole book (every level within a snapshot's depth), not just the top.
+    await this.checkAgainstVenue(FULL_BOOK_LEVELS);
+    this.figures.fullBookChecks++;
     // A last poll and gap check so that the session's final seconds are covered too.
     for (const schedule of this.schedules) await schedule.runNow();
     await Promise.all(this.schedules.map((s) => s.stop()));
@@ -560,7 +565,14 @@ export class LocalPipeline {
     const scores = this.options.symbols.map((s) => this.inference?.score(s));
     const first = scores[0];
     if (!first)
-      return { count: 0, scored: 0, rmseRatioVsRandomWalk: null, hitRate: null, model: this.model.version };
+      return {
+        count: 0,
+        scored: 0,
+        rmseRatioVsRandomWalk: null,
+        hitRate: null,
+        model: this.model.version,
+        flagged: {},
+      };
     return {
       count: scores.reduce((n, s) => n + (s?.count ?? 0), 0),
       scored: scores.reduce((n, s) => n + (s?.scored ?? 0), 0),
@@ -568,6 +580,7 @@ export class LocalPipeline {
       rmseRatioVsRandomWalk: first.rmseRatioVsRandomWalk,
       hitRate: first.hitRate,
       model: this.model.version,
+      flagged: { ...(this.inference?.flaggedBy ?? {}) },
     };
   }
 
@@ -623,6 +636,7 @@ export class LocalPipeline {
         depth20Mismatches: f.depth20Mismatches,
         diffsApplied: f.diffsApplied,
         staleAtEnd: this.staleAtEnd,
+        fullBookChecks: f.fullBookChecks,
       },
       predictions: this.predictionSummary(),
       latencyMs: {

@@ -21,6 +21,8 @@ export interface RunSummary {
     diffsApplied: number;
     /** Why the book is stale when the run ends (null: it is not). */
     staleAtEnd: string | null;
+    /** Whole-book comparisons with the venue (every level a snapshot holds), made at the end. */
+    fullBookChecks: number;
   };
   predictions: {
     count: number;
@@ -29,6 +31,8 @@ export interface RunSummary {
     rmseRatioVsRandomWalk: number | null;
     hitRate: number | null;
     model: string;
+    /** Ticks that served no prediction, by reason (stale book, stale or missing features). */
+    flagged: Record<string, number>;
   };
   latencyMs: {
     /** Exchange event time → Redis; null for a replay, whose event times are historical. */

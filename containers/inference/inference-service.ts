@@ -58,6 +58,8 @@ export class InferenceService {
   private readonly scorers = new Map<string, PredictionScorer>();
   readonly latenciesMs: number[] = [];
   flagged = 0;
+  /** Flagged ticks by reason (stale book, stale or missing features). */
+  readonly flaggedBy: Record<string, number> = {};
   failures = 0;
 
   constructor(private readonly o: InferenceOptions) {}
@@ -131,6 +133,7 @@ export class InferenceService {
     if (flag) {
       // Not served: recorded with the reason so that nothing goes quiet without a trace.
       this.flagged++;
+      this.flaggedBy[flag] = (this.flaggedBy[flag] ?? 0) + 1;
       write.xadd(
         k.predictions,
         'MAXLEN',

@@ -53,7 +53,8 @@ describe('npm start, end to end', () => {
   it(
     'recovers from dropped diffs, corrupt frames and a disconnect, and serves scored predictions',
     async () => {
-      const faults = 'drop-diff:every=300,corrupt:every=700:stream=depth,disconnect:at=25s';
+      const faults =
+        'drop-diff:every=400,reorder-diff:every=900,corrupt:every=700:stream=depth,disconnect:at=25s';
       const { summary: s, output } = await npmStart(['--faults', faults, '--seed', '7'], REDIS_DB.endToEnd);
       const injected = s.venue?.faultsInjected ?? {};
       console.info(
@@ -62,6 +63,7 @@ describe('npm start, end to end', () => {
       // Frames flowed, and every corrupt frame was counted as a decode error.
       expect(s.frames.received).toBeGreaterThan(5000);
       expect(injected.drop).toBeGreaterThanOrEqual(3);
+      expect(injected.reorder).toBeGreaterThanOrEqual(2);
       expect(injected.corrupt).toBeGreaterThanOrEqual(2);
       expect(injected.disconnect).toBe(1);
       expect(s.frames.decodeErrors).toBe(injected.corrupt);
@@ -74,8 +76,10 @@ describe('npm start, end to end', () => {
       expect(s.book.gapsDetected).toBeGreaterThanOrEqual(1);
       expect(s.book.reanchors).toBeGreaterThanOrEqual(2);
       expect(s.book.staleAtEnd).toBeNull();
-      // After each recovery the Redis book equalled the venue's true book at every check.
+      // After each recovery the Redis book equalled the venue's true book at every check (top 20 each
+      // second; every level within a snapshot's depth at the end).
       expect(s.book.checksAgainstVenue).toBeGreaterThanOrEqual(30);
+      expect(s.book.fullBookChecks).toBe(1);
       expect(s.book.mismatches).toBe(0);
       expect(s.book.depth20Mismatches).toBe(0);
       // Bronze is complete: the trades the disconnect lost were back-filled from REST.
