@@ -32,6 +32,8 @@ export interface ServedPrediction {
   latencyMs: number;
 }
 
+const LATENCIES_KEPT = 10_000;
+
 const nowUs = () => Math.floor((performance.timeOrigin + performance.now()) * 1000);
 
 export interface InferenceOptions {
@@ -56,7 +58,10 @@ export interface InferenceOptions {
 export class InferenceService {
   private timer: NodeJS.Timeout | undefined;
   private readonly scorers = new Map<string, PredictionScorer>();
+  /** The latest latencies (ms), at most LATENCIES_KEPT. */
   readonly latenciesMs: number[] = [];
+  /** Predictions served since start (latenciesMs is a window). */
+  servedCount = 0;
   flagged = 0;
   /** Flagged ticks by reason (stale book, stale or missing features). */
   readonly flaggedBy: Record<string, number> = {};
@@ -201,6 +206,10 @@ export class InferenceService {
     if (failed) throw failed[0];
     const latencyMs = performance.now() - started;
     this.latenciesMs.push(latencyMs);
+    // A long-running service keeps the recent window only (a day of 2 s ticks is 43,200).
+    if (this.latenciesMs.length > LATENCIES_KEPT)
+      this.latenciesMs.splice(0, this.latenciesMs.length - LATENCIES_KEPT);
+    this.servedCount++;
     this.o.onServed?.({
       symbol,
       eventTimeUs: top.eventTimeUs,

@@ -4,6 +4,7 @@
  * vectors logged to bronze, HTTP on HTTP_PORT. SIGTERM: stop ticking, flush the log, exit.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import {
   AWS_ENDPOINT_URL,
   AWS_REGION,
@@ -16,6 +17,7 @@ import {
 } from '../../core/config/environment-names.ts';
 import { s3Client, secretsManagerClient } from '../../lambdas/shared/aws-clients.ts';
 import { S3BronzeWriter } from '../../lambdas/shared/bronze/s3-bronze-writer.ts';
+import { PrometheusEmfBridge } from '../../lambdas/shared/emf/prometheus-emf-bridge.ts';
 import { S3ModelStore } from '../../lambdas/shared/model-store/s3-model-store.ts';
 import { connectRedis, redisAuthToken } from '../../lambdas/shared/redis/redis-connection.ts';
 import { RedisHotState } from '../../lambdas/shared/redis/redis-hot-state.ts';
@@ -58,6 +60,42 @@ const service = new InferenceService({
 const http = await startInferenceHttp(service, redis, metrics, config[HTTP_PORT]);
 publish = http.publish;
 service.start();
+// Once a minute to CloudWatch: predictions and flags, the minute's latency P99, the rolling score.
+let reportedUpTo = 0;
+const emf = new PrometheusEmfBridge(
+  metrics.registry,
+  new Metrics({ serviceName: 'inference' }),
+  [
+    {
+      prometheus: 'inference_predictions_total',
+      emf: 'Predictions',
+      unit: MetricUnit.Count,
+      byLabel: 'flag',
+    },
+  ],
+  () => {
+    const fresh = service.servedCount - reportedUpTo;
+    const recent = fresh > 0 ? service.latenciesMs.slice(-fresh).sort((a, b) => a - b) : [];
+    reportedUpTo = service.servedCount;
+    const score = service.score(config[SYMBOLS][0] as string);
+    return [
+      ...(recent.length
+        ? [
+            {
+              name: 'InferenceLatencyP99',
+              unit: MetricUnit.Milliseconds,
+              value: recent[Math.floor(0.99 * (recent.length - 1))] as number,
+            },
+          ]
+        : []),
+      ...(score.rmseRatioVsRandomWalk !== null
+        ? [{ name: 'RmseRatioVsRandomWalk', unit: MetricUnit.NoUnit, value: score.rmseRatioVsRandomWalk }]
+        : []),
+      ...(score.hitRate !== null ? [{ name: 'HitRate', unit: MetricUnit.NoUnit, value: score.hitRate }] : []),
+    ];
+  },
+);
+emf.start();
 log('info', 'inference running', {
   symbols: config[SYMBOLS],
   model: models.get().version,

@@ -3,6 +3,7 @@
  * (ECS sends it on deploys and scale-in), then stop reading, flush to Kinesis and exit.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import {
   AWS_ENDPOINT_URL,
   AWS_REGION,
@@ -16,6 +17,7 @@ import {
   SYMBOLS,
 } from '../../core/config/environment-names.ts';
 import { kinesisClient, secretsManagerClient } from '../../lambdas/shared/aws-clients.ts';
+import { PrometheusEmfBridge } from '../../lambdas/shared/emf/prometheus-emf-bridge.ts';
 import { loadApiKey } from './api-key.ts';
 import { parseIngestorConfig } from './config.ts';
 import { startHealthServer } from './health-server.ts';
@@ -42,6 +44,32 @@ const ingestor = new SbeIngestor({
   onGap: (event) => logger.info('gap event', { ...event }),
 });
 const server = await startHealthServer(ingestor, config[HTTP_PORT]);
+// CloudWatch sees the Prometheus counters as EMF once a minute (alarms on gaps, decode errors, overflow).
+const emf = new PrometheusEmfBridge(ingestor.metrics.registry, new Metrics({ serviceName: 'sbe-ingestor' }), [
+  { prometheus: 'ingestor_sbe_messages_total', emf: 'Frames', unit: MetricUnit.Count, byLabel: 'stream' },
+  { prometheus: 'ingestor_sbe_decode_errors_total', emf: 'DecodeErrors', unit: MetricUnit.Count },
+  {
+    prometheus: 'ingestor_sbe_sequence_gaps_total',
+    emf: 'SequenceGaps',
+    unit: MetricUnit.Count,
+    byLabel: 'reason',
+  },
+  {
+    prometheus: 'ingestor_buffer_overflow_frames_total',
+    emf: 'BufferOverflowFrames',
+    unit: MetricUnit.Count,
+  },
+  { prometheus: 'ingestor_kinesis_records_put_total', emf: 'KinesisRecordsPut', unit: MetricUnit.Count },
+  { prometheus: 'ingestor_kinesis_put_failures_total', emf: 'KinesisPutFailures', unit: MetricUnit.Count },
+  {
+    prometheus: 'ingestor_ws_reconnects_total',
+    emf: 'Reconnects',
+    unit: MetricUnit.Count,
+    byLabel: 'reason',
+  },
+  { prometheus: 'ingestor_buffer_bytes', emf: 'BufferedBytes', unit: MetricUnit.Bytes },
+]);
+emf.start();
 await ingestor.start();
 logger.info('sbe-ingestor running', { symbols: config[SYMBOLS], port: config[HTTP_PORT] });
 
@@ -52,6 +80,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     stopping = true;
     logger.info('stopping: flushing to Kinesis', { signal });
     const flushed = await ingestor.stop();
+    await emf.stop();
     server.close();
     logger.info('stopped', { flushed });
     process.exit(flushed ? 0 : 1);
