@@ -1,0 +1,161 @@
+/**
+ * The inference service on a real Redis with a book and features written by the real aggregator:
+ * what it serves (mid, prediction, the exact feature vector), what it flags instead (no book, a book
+ * stopped by a gap, features too old), how it scores a prediction once the horizon has passed, and
+ * what its HTTP side returns.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { InferenceMetrics, startInferenceHttp } from '../../containers/inference/http-server.ts';
+import { InferenceService, type ServedPrediction } from '../../containers/inference/inference-service.ts';
+import { featureVectorFromJSON } from '../../core/features/feature-names.ts';
+import { symbolKeys } from '../../core/hot-state/keys.ts';
+import type { ScoredPrediction } from '../../core/scoring/prediction-scorer.ts';
+import { Aggregator } from '../../lambdas/aggregator/aggregator.ts';
+import { ReAnchor } from '../../lambdas/re-anchor/re-anchor.ts';
+import { RedisHotState } from '../../lambdas/shared/redis/redis-hot-state.ts';
+import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
+import { DepthFeed, toRecords } from '../support/depth-feed.ts';
+import { dropSymbol, testRedis, uniqueSymbol } from '../support/redis.ts';
+
+let redis: Redis;
+let symbol: string;
+const nowUs = () => Math.floor((performance.timeOrigin + performance.now()) * 1000);
+const PREDICTED = 0.0004;
+
+beforeAll(() => {
+  redis = testRedis();
+});
+afterAll(async () => {
+  await redis.quit();
+});
+afterEach(async () => {
+  await dropSymbol(redis, symbol);
+});
+
+function setUp() {
+  symbol = uniqueSymbol();
+  const feed = new DepthFeed(symbol, 7);
+  const store = new RedisHotState(redis);
+  const aggregator = new Aggregator(store, new WasmSbeDecoder(), nowUs);
+  const reanchor = new ReAnchor({
+    redis,
+    decoder: new WasmSbeDecoder(),
+    snapshots: { depth: async () => feed.snapshotAt(feed.truth.updateId) },
+    nowUs,
+    snapshotRetryMs: 10,
+  });
+  const served: ServedPrediction[] = [];
+  const scored: ScoredPrediction[] = [];
+  const service = new InferenceService({
+    redis,
+    store,
+    symbols: [symbol],
+    model: () => ({ version: 'fixed-v1', predictLogReturn: () => PREDICTED }),
+    onServed: (p) => served.push(p),
+    onScored: (_, s) => scored.push(...s),
+  });
+  const feedDiffs = (n: number) => aggregator.process(toRecords(feed.take(n).map((d) => d.frame)));
+  return { feed, aggregator, reanchor, service, served, scored, feedDiffs };
+}
+
+const mid = (feed: DepthFeed) =>
+  ((feed.truth.bids.best() as number) + (feed.truth.asks.best() as number)) / 2;
+
+describe('InferenceService on a real Redis', () => {
+  it('flags a tick with no book, serves the model on the live book and features, and scores it after the horizon', async () => {
+    const { feed, reanchor, service, served, scored, feedDiffs } = setUp();
+    await service.tick();
+    expect(served).toEqual([expect.objectContaining({ flag: 'no-book' })]);
+    expect(service.flaggedBy).toEqual({ 'no-book': 1 });
+
+    await feedDiffs(10);
+    expect((await reanchor.run(symbol)).status).toBe('swapped');
+    await feedDiffs(50);
+    const midThen = mid(feed);
+    await service.tick();
+    const prediction = served.at(-1) as ServedPrediction;
+    expect(prediction.flag).toBeUndefined();
+    expect(prediction.mid).toBe(midThen);
+    expect(prediction.predictedLogReturn).toBe(PREDICTED);
+    expect(prediction.predictedMid).toBeCloseTo(midThen * Math.exp(PREDICTED), 6);
+    // The vector served is the one the aggregator wrote, byte for byte.
+    const k = symbolKeys(symbol);
+    expect(prediction.featuresJson).toBe(await redis.get(k.features));
+    const [[, fields]] = (await redis.xrevrange(k.predictions, '+', '-', 'COUNT', 1)) as [[string, string[]]];
+    expect(fields).toEqual(
+      expect.arrayContaining(['mid', String(midThen), 'modelVersion', 'fixed-v1', 'features']),
+    );
+    expect(service.servedCount).toBe(1);
+    expect(scored).toEqual([]);
+
+    // 500 diffs of 20 ms: exactly the 10 s horizon later, the prediction is scored on the mid then.
+    await feedDiffs(500);
+    expect(mid(feed)).not.toBe(midThen);
+    await service.tick();
+    expect(scored).toHaveLength(1);
+    expect(scored[0]?.midAtPrediction).toBe(midThen);
+    expect(scored[0]?.realizedLogReturn).toBeCloseTo(Math.log(mid(feed) / midThen), 12);
+    expect(await redis.hgetall(`${k.predictions}:score`)).toMatchObject({
+      count: '2',
+      scored: '1',
+      modelVersion: 'fixed-v1',
+    });
+    expect(service.failures).toBe(0);
+  });
+
+  it('serves nothing from a book a gap has stopped, or with features older than the book by 5 s', async () => {
+    const { feed, aggregator, reanchor, service, served, feedDiffs } = setUp();
+    await feedDiffs(10);
+    await reanchor.run(symbol);
+    await feedDiffs(20);
+    const k = symbolKeys(symbol);
+    const oldFeatures = (await redis.get(k.features)) as string;
+    // 300 diffs of 20 ms: the book moves on 6 s; put back the features of before.
+    await feedDiffs(300);
+    await redis.set(k.features, oldFeatures);
+    await service.tick();
+    expect(served.at(-1)?.flag).toBe('stale-features');
+    expect(featureVectorFromJSON(JSON.parse(oldFeatures)).eventTimeUs).toBeLessThan(
+      (served.at(-1)?.eventTimeUs as number) - 5_000_000,
+    );
+
+    const diffs = feed.take(10);
+    await aggregator.process(toRecords(diffs.filter((_, i) => i !== 3).map((d) => d.frame)));
+    await service.tick();
+    expect(served.at(-1)?.flag).toBe('book-gap');
+    expect(service.flaggedBy).toEqual({ 'stale-features': 1, 'book-gap': 1 });
+    expect(service.servedCount).toBe(0);
+    // Flagged ticks are in the stream too, with their reason: nothing goes quiet without a trace.
+    const flags = (await redis.xrange(k.predictions, '-', '+')).map(([, f]) => f[f.indexOf('flag') + 1]);
+    expect(flags).toEqual(['stale-features', 'book-gap']);
+  });
+
+  it('answers the latest prediction, the ones since a time, and rejects a bad since', async () => {
+    const { reanchor, service, feedDiffs } = setUp();
+    await feedDiffs(10);
+    await reanchor.run(symbol);
+    await feedDiffs(20);
+    await service.tick();
+    await service.tick();
+    const { server } = await startInferenceHttp(service, redis, new InferenceMetrics(), 0, '127.0.0.1');
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const latest = await fetch(`${base}/predictions/latest?symbol=${symbol}`);
+      expect(latest.status).toBe(200);
+      expect(await latest.json()).toMatchObject({ modelVersion: 'fixed-v1', predictedLogReturn: '0.0004' });
+      const all = (await (await fetch(`${base}/predictions?symbol=${symbol}&since=0`)).json()) as unknown[];
+      expect(all).toHaveLength(2);
+      expect((await fetch(`${base}/predictions?symbol=${symbol}&since=soon`)).status).toBe(400);
+      expect((await fetch(`${base}/predictions/latest?symbol=NOSUCHUSDT`)).status).toBe(404);
+      const health = (await (await fetch(`${base}/health?symbol=${symbol}`)).json()) as {
+        status: string;
+        components: { predictions: { count: number } };
+      };
+      expect(health).toMatchObject({ status: 'healthy', components: { predictions: { count: 2 } } });
+    } finally {
+      server.close();
+    }
+  });
+});
