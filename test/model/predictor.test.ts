@@ -59,18 +59,9 @@ describe('TypeScript predictor vs tfjs', () => {
     expect(worst).toBeLessThan(1e-6);
   });
 
-  it('predicts one vector in far under 1 ms and imputes NaN features with the training mean', () => {
+  it('imputes NaN features with the training mean (speed is measured by npm run bench:inference)', () => {
     const predictor = fit.predictor;
     const x = rows[0]?.x as Float64Array;
-    const n = 20_000;
-    const t0 = performance.now();
-    let sink = 0;
-    for (let i = 0; i < n; i++) sink += predictor.predict(x).logReturn;
-    const usPerPrediction = ((performance.now() - t0) * 1000) / n;
-    console.info(`[predictor] ${usPerPrediction.toFixed(2)} µs per prediction (22-16-8-1, tanh)`);
-    expect(Number.isFinite(sink)).toBe(true);
-    expect(usPerPrediction).toBeLessThan(1000);
-
     const missing = Float64Array.from(x);
     missing[0] = Number.NaN;
     missing[5] = Number.NaN;
