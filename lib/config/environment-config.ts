@@ -209,6 +209,12 @@ export interface AlarmThresholds {
    * the local run's); well beyond it, the 10 s-ahead predictions lose a noticeable part of their horizon.
    */
   readonly exchangeToRedisP99Ms: number;
+  /**
+   * The inference service's p99 tick latency over a minute (ms, EMF `InferenceLatencyP99`): one Redis
+   * read and one write, about 2 ms on a laptop (npm run bench:inference). Sustained above this, Redis
+   * or the task is struggling, long before the 2 s tick is at risk.
+   */
+  readonly inferenceLatencyP99Ms: number;
 }
 
 export interface EnvironmentConfig {
@@ -266,6 +272,7 @@ const BASE_ALARMS: AlarmThresholds = {
   // About twice the AWS floor (one poll a second per shard plus processing): a slow Redis or a
   // backlog, not the poll interval.
   exchangeToRedisP99Ms: 2_500,
+  inferenceLatencyP99Ms: 25,
 };
 
 // 1769 MB is one full vCPU: the decoder and the Redis pipeline run on one Node thread, so more
@@ -852,6 +859,12 @@ export function validateEnvironmentConfig(c: EnvironmentConfig): void {
   );
 
   const a = c.alarms;
+  check(
+    a.inferenceLatencyP99Ms > 0,
+    `${where} alarms.inferenceLatencyP99Ms`,
+    a.inferenceLatencyP99Ms,
+    'need a positive number of ms',
+  );
   check(
     a.exchangeToRedisP99Ms > 0,
     `${where} alarms.exchangeToRedisP99Ms`,

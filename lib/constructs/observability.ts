@@ -123,12 +123,18 @@ export interface PowertoolsMetricOptions {
   readonly label?: string;
 }
 
+/** What publishes Powertools (EMF) metrics: a PipelineFunction, or a PipelineService's container. */
+export interface PowertoolsPublisher {
+  readonly metricsNamespace: string;
+  readonly serviceName: string;
+}
+
 /**
- * A metric a PipelineFunction publishes through Powertools Metrics (EMF): in its namespace, with the
- * `service` dimension Powertools adds to every metric (the function's service name).
+ * A metric a Lambda or a Fargate service publishes through Powertools Metrics (EMF): in its
+ * namespace, with the `service` dimension Powertools adds to every metric (its service name).
  */
 export function powertoolsMetric(
-  fn: PipelineFunction,
+  fn: PowertoolsPublisher,
   metricName: string,
   options: PowertoolsMetricOptions = {},
 ): Metric {

@@ -109,6 +109,8 @@ export class PipelineService extends Construct {
   public readonly logGroup: LogGroup;
   /** The Powertools service name, also used to label dashboards. */
   public readonly serviceName: string;
+  /** Where the container's EMF metrics land (each container's main.ts bridges Prometheus to EMF). */
+  public readonly metricsNamespace: string;
   /** The configured count, kept for the running-tasks alarm. */
   public readonly desiredCount: number;
   public readonly httpPort: number;
@@ -119,6 +121,7 @@ export class PipelineService extends Construct {
     super(scope, id);
     const { desiredCount, cpu, memoryLimitMiB, httpPort, healthCheckPath, stopTimeout } = settings;
     this.serviceName = props.serviceName;
+    this.metricsNamespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
     this.desiredCount = desiredCount;
     this.httpPort = httpPort;
 
@@ -146,7 +149,7 @@ export class PipelineService extends Construct {
       ),
       environment: {
         [POWERTOOLS_SERVICE_NAME]: props.serviceName,
-        [POWERTOOLS_METRICS_NAMESPACE]: props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE,
+        [POWERTOOLS_METRICS_NAMESPACE]: this.metricsNamespace,
         [POWERTOOLS_LOG_LEVEL]: props.logLevel ?? 'INFO',
         [PIPELINE_ENV]: props.pipelineEnv,
         // Fargate sets it too; explicit, so the runtime's parser never falls back to its default.

@@ -4,7 +4,8 @@
  * read the Binance API key, nothing else; its security group admits nothing and lets out only HTTPS
  * (AWS APIs) and the Binance port. Its own dashboard and alarms go to the shared alarm topic.
  */
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, GraphWidget, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { type IVpc, Peer, Port, SecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import { Cluster, ContainerInsights } from 'aws-cdk-lib/aws-ecs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -18,7 +19,7 @@ import {
   SYMBOLS,
 } from '../../core/config/environment-names.ts';
 import type { EnvironmentConfig } from '../config/environment-config.ts';
-import { Observability } from '../constructs/observability.ts';
+import { Observability, powertoolsMetric } from '../constructs/observability.ts';
 import { PipelineService } from '../constructs/pipeline-service.ts';
 import type { DataStack } from './data-stack.ts';
 import { SUBNETS } from './network-stack.ts';
@@ -114,9 +115,61 @@ export class IngestStack extends Stack {
       alarmTopic: props.alarmTopic,
       dashboardName: `${config.prefix}-ingest`,
       thresholds: config.alarms,
-      description: `# ${config.prefix} SBE ingestor\\nTasks, CPU and memory. Frame rates, decode errors, sequence gaps and buffer overflows are Prometheus metrics on the tasks' /metrics (lib/README.md); ingest rate per stream is on the overview dashboard.`,
+      description: `# ${config.prefix} SBE ingestor\\nTasks, CPU and memory; frames, decode errors, sequence gaps, Kinesis puts and buffer overflow (the tasks' Prometheus counters, published as EMF once a minute). Kinesis ingest rate per stream is on the overview dashboard.`,
     });
     this.observability.addPipelineService(this.ingestor, { id: 'Ingestor' });
+    this.addIngestorMetrics();
+  }
+
+  /** Alarms and graphs on what the ingestor publishes (containers/sbe-ingestor/main.ts). */
+  private addIngestorMetrics(): void {
+    const svc = this.ingestor;
+    const fiveMinutes = { period: Duration.minutes(5) };
+    this.observability.addAlarms(
+      // The bounded buffer dropped frames: Kinesis could not keep up for longer than the buffer
+      // holds. Market data is lost (the gap detector and re-anchor repair the book, not the trades).
+      new Alarm(this.observability, 'IngestorBufferOverflow', {
+        alarmDescription: 'sbe-ingestor: frames dropped by a full buffer (Kinesis too slow): data lost.',
+        metric: powertoolsMetric(svc, 'BufferOverflowFrames', fiveMinutes),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      // Frames that do not decode: usually Binance changed the schema (a new version the decoder
+      // rejects). Every such frame is counted and skipped, so a sustained rate means a blind feed.
+      new Alarm(this.observability, 'IngestorDecodeErrors', {
+        alarmDescription: 'sbe-ingestor: SBE frames failing to decode (schema change?) for 10 minutes.',
+        metric: powertoolsMetric(svc, 'DecodeErrors', fiveMinutes),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 2,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    const byStream = (stream: string) =>
+      powertoolsMetric(svc, 'Frames', { dimensions: { stream }, label: stream });
+    const gaps = (reason: string) =>
+      powertoolsMetric(svc, 'SequenceGaps', { dimensions: { reason }, label: `gaps: ${reason}` });
+    this.observability.addWidgets(
+      new GraphWidget({
+        title: 'sbe-ingestor: frames per minute',
+        left: ['depth', 'trade', 'bestbidask'].map(byStream),
+        right: [powertoolsMetric(svc, 'DecodeErrors'), powertoolsMetric(svc, 'BufferOverflowFrames')],
+        width: 12,
+      }),
+      new GraphWidget({
+        title: 'sbe-ingestor: continuity and Kinesis',
+        left: [
+          gaps('missing'),
+          gaps('reordered'),
+          gaps('duplicate'),
+          powertoolsMetric(svc, 'KinesisPutFailures'),
+        ],
+        right: [powertoolsMetric(svc, 'BufferedBytes', { statistic: 'Maximum' })],
+        width: 12,
+      }),
+    );
   }
 }
 

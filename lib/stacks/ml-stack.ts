@@ -58,7 +58,7 @@ import {
   SYMBOLS,
 } from '../../core/config/environment-names.ts';
 import type { EnvironmentConfig } from '../config/environment-config.ts';
-import { Observability } from '../constructs/observability.ts';
+import { Observability, powertoolsMetric } from '../constructs/observability.ts';
 import { PROJECT_ROOT } from '../constructs/pipeline-function.ts';
 import {
   PipelineService,
@@ -182,7 +182,7 @@ export class MlStack extends Stack {
       alarmTopic: props.alarmTopic,
       dashboardName: `${config.prefix}-ml`,
       thresholds: config.alarms,
-      description: `# ${config.prefix} ML\\nDaily training (AWS Batch) and the inference service. Prediction latency, RMSE vs random walk and hit rate are Prometheus metrics on the inference task's /metrics (lib/README.md).`,
+      description: `# ${config.prefix} ML\\nDaily training (AWS Batch) and the inference service. Predictions served and flagged, tick latency p99, RMSE vs random walk and hit rate: the inference task's Prometheus metrics, published as EMF once a minute.`,
     });
 
     this.trainerSecurityGroup = new SecurityGroup(this, 'TrainerSecurityGroup', {
@@ -489,7 +489,68 @@ export class MlStack extends Stack {
       put: [ML_PREFIXES.servedVectors],
     });
     this.observability.addPipelineService(inference, { id: 'Inference' });
+    this.addInferenceMetrics(inference);
     return inference;
+  }
+
+  /** Alarms and graphs on what the inference service publishes (containers/inference/main.ts). */
+  private addInferenceMetrics(inference: PipelineService): void {
+    const { config } = this.props;
+    const t = config.alarms;
+    const fiveMinutes = Duration.minutes(5);
+    // Alarms take the bare metric (a label would turn it into a metric-math alarm); graphs label it.
+    const predictions = (flag: string, period?: Duration) =>
+      powertoolsMetric(inference, 'Predictions', { dimensions: { flag }, period });
+    const latency = powertoolsMetric(inference, 'InferenceLatencyP99', { statistic: 'Maximum' });
+    const alarms = [
+      new Alarm(this.observability, 'InferenceLatency', {
+        alarmDescription: `inference: tick p99 above ${t.inferenceLatencyP99Ms} ms for 5 minutes.`,
+        metric: latency,
+        threshold: t.inferenceLatencyP99Ms,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 5,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    ];
+    if (inference.desiredCount > 0) {
+      // A prediction every 2 s is 150 per symbol in 5 minutes. Below half for 10 minutes: the book
+      // or the features are stale (flagged ticks, graphed by reason) or the task is not serving. No
+      // data means no task publishing, so missing data breaches.
+      const expected = 150 * config.symbols.length;
+      alarms.push(
+        new Alarm(this.observability, 'InferenceTooFewPredictions', {
+          alarmDescription: `inference: fewer than ${expected / 2} predictions served in 5 minutes, twice.`,
+          metric: predictions('served', fiveMinutes),
+          threshold: expected / 2,
+          comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+          evaluationPeriods: 2,
+          treatMissingData: TreatMissingData.BREACHING,
+        }),
+      );
+    }
+    this.observability.addAlarms(...alarms);
+    this.observability.addWidgets(
+      new GraphWidget({
+        title: 'inference: predictions per minute (served, or flagged by reason)',
+        left: ['served', 'no-book', 'book-gap', 'book-checksum', 'no-features', 'stale-features'].map(
+          (flag) => predictions(flag).with({ label: flag }),
+        ),
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'inference: tick latency p99 (ms)',
+        left: [latency.with({ label: 'p99 of the minute' })],
+        leftAnnotations: [{ value: t.inferenceLatencyP99Ms, label: 'alarm' }],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'inference: rolling score (RMSE ratio below 1 beats the random walk)',
+        left: [powertoolsMetric(inference, 'RmseRatioVsRandomWalk', { statistic: 'Average' })],
+        right: [powertoolsMetric(inference, 'HitRate', { statistic: 'Average' })],
+        leftAnnotations: [{ value: 1, label: 'random walk' }],
+        width: 8,
+      }),
+    );
   }
 
   /**

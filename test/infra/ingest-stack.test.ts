@@ -320,6 +320,46 @@ describe('IngestStack: alarms and dashboard', () => {
     }
   });
 
+  it('alarms on frames the buffer dropped and on decode errors, in the namespace and service the task publishes EMF to', () => {
+    for (const p of all) {
+      const env = Object.fromEntries(
+        (container(p.ingest).Environment as { Name: string; Value: unknown }[]).map((e) => [e.Name, e.Value]),
+      );
+      const emf = {
+        Namespace: env[POWERTOOLS_METRICS_NAMESPACE],
+        Dimensions: [{ Name: 'service', Value: env[POWERTOOLS_SERVICE_NAME] }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ 'Fn::ImportValue': Match.stringLikeRegexp('Observability:.*AlarmTopic') }],
+      };
+      expect(env[POWERTOOLS_SERVICE_NAME]).toBe('sbe-ingestor');
+      p.ingest.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        ...emf,
+        MetricName: 'BufferOverflowFrames',
+        EvaluationPeriods: 1,
+      });
+      p.ingest.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        ...emf,
+        MetricName: 'DecodeErrors',
+        EvaluationPeriods: 2,
+      });
+    }
+    const body = JSON.stringify(prod.ingest.findResources('AWS::CloudWatch::Dashboard'));
+    for (const title of ['sbe-ingestor: frames per minute', 'sbe-ingestor: continuity and Kinesis'])
+      expect(body).toContain(title);
+    // The dimensions the bridge publishes (containers/sbe-ingestor/main.ts: byLabel stream and reason).
+    for (const series of [
+      '"stream","depth"',
+      '"reason","missing"',
+      '"KinesisPutFailures"',
+      '"BufferedBytes"',
+    ])
+      expect(body).toContain(series.replaceAll('"', '\\"'));
+  });
+
   it('draws the ingest dashboard: alarms, CPU, memory and task counts', () => {
     prod.ingest.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'btcusdt-prod-ingest' });
     const body = JSON.stringify(prod.ingest.findResources('AWS::CloudWatch::Dashboard'));

@@ -597,6 +597,40 @@ describe('MlStack: alarms and dashboard', () => {
     );
   });
 
+  it('alarms on a slow tick and on too few served predictions, from the EMF the inference task publishes', () => {
+    for (const p of all) {
+      const alarms = alarmsOf(p.ml);
+      const service = [{ Name: 'service', Value: 'inference' }];
+      expect(alarms.find((a) => a.id.startsWith('ObservabilityInferenceLatency'))).toMatchObject({
+        MetricName: 'InferenceLatencyP99',
+        Dimensions: service,
+        Statistic: 'Maximum',
+        Period: 60,
+        EvaluationPeriods: 5,
+        Threshold: p.config.alarms.inferenceLatencyP99Ms,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+      // 150 ticks per symbol in 5 minutes: below half, twice, or nothing published at all.
+      expect(alarms.find((a) => a.id.startsWith('ObservabilityInferenceTooFewPredictions'))).toMatchObject({
+        MetricName: 'Predictions',
+        Dimensions: expect.arrayContaining([...service, { Name: 'flag', Value: 'served' }]),
+        Statistic: 'Sum',
+        Period: 300,
+        EvaluationPeriods: 2,
+        Threshold: 75 * p.config.symbols.length,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'breaching',
+      });
+    }
+    const body = JSON.stringify(prod.ml.findResources('AWS::CloudWatch::Dashboard'));
+    for (const title of [
+      'inference: predictions per minute',
+      'inference: tick latency p99',
+      'inference: rolling score',
+    ])
+      expect(body).toContain(title);
+  });
+
   it('alarms when the inference task is not running for five minutes, and graphs its CPU and memory', () => {
     for (const p of all) {
       p.ml.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -607,7 +641,7 @@ describe('MlStack: alarms and dashboard', () => {
         Threshold: 1,
         TreatMissingData: 'breaching',
       });
-      expect(alarmsOf(p.ml)).toHaveLength(3);
+      expect(alarmsOf(p.ml)).toHaveLength(5);
     }
     prod.ml.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'btcusdt-prod-ml' });
     const body = JSON.stringify(prod.ml.findResources('AWS::CloudWatch::Dashboard'));
