@@ -15,11 +15,11 @@ import {
   REDIS_URL,
   SYMBOLS,
 } from '../../core/config/environment-names.ts';
-import { s3Client, secretsManagerClient } from '../../lambdas/shared/aws-clients.ts';
+import { s3Client } from '../../lambdas/shared/aws-clients.ts';
 import { S3BronzeWriter } from '../../lambdas/shared/bronze/s3-bronze-writer.ts';
 import { PrometheusEmfBridge } from '../../lambdas/shared/emf/prometheus-emf-bridge.ts';
 import { S3ModelStore } from '../../lambdas/shared/model-store/s3-model-store.ts';
-import { connectRedis, redisAuthToken } from '../../lambdas/shared/redis/redis-connection.ts';
+import { connectConfiguredRedis } from '../../lambdas/shared/redis/redis-connection.ts';
 import { RedisHotState } from '../../lambdas/shared/redis/redis-hot-state.ts';
 import { parseInferenceConfig } from './config.ts';
 import { InferenceMetrics, startInferenceHttp } from './http-server.ts';
@@ -32,11 +32,7 @@ const log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<
   logger[level](message, fields ?? {});
 const config = parseInferenceConfig(process.env);
 const aws = { region: config[AWS_REGION], endpoint: config[AWS_ENDPOINT_URL] };
-const secretArn = config[REDIS_AUTH_SECRET_ARN];
-const redis = connectRedis(
-  config[REDIS_URL],
-  secretArn ? await redisAuthToken(secretsManagerClient(aws), secretArn) : undefined,
-);
+const redis = await connectConfiguredRedis(config[REDIS_URL], config[REDIS_AUTH_SECRET_ARN], aws);
 const s3 = s3Client(aws);
 const models = new ModelProvider(new S3ModelStore(s3, config[MODELS_BUCKET]), log);
 await models.refresh();

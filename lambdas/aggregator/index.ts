@@ -13,8 +13,7 @@ import {
   REDIS_URL,
 } from '../../core/config/environment-names.ts';
 import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
-import { secretsManagerClient } from '../shared/aws-clients.ts';
-import { connectRedis, redisAuthToken } from '../shared/redis/redis-connection.ts';
+import { connectConfiguredRedis } from '../shared/redis/redis-connection.ts';
 import { RedisHotState } from '../shared/redis/redis-hot-state.ts';
 import { parseLambdaEnvironment } from '../shared/runtime-config.ts';
 import { Aggregator } from './aggregator.ts';
@@ -24,11 +23,7 @@ const logger = new Logger({ serviceName: 'aggregator' });
 const metrics = new Metrics({ serviceName: 'aggregator' });
 const config = parseLambdaEnvironment(process.env);
 const aws = { region: config[AWS_REGION], endpoint: config[AWS_ENDPOINT_URL] };
-const secretArn = config[REDIS_AUTH_SECRET_ARN];
-const redis = connectRedis(
-  config[REDIS_URL],
-  secretArn ? await redisAuthToken(secretsManagerClient(aws), secretArn) : undefined,
-);
+const redis = await connectConfiguredRedis(config[REDIS_URL], config[REDIS_AUTH_SECRET_ARN], aws);
 // The bundle ships the module next to index.mjs (PipelineFunction's bundledAssets).
 const decoder = new WasmSbeDecoder(new URL('./sbe_decoder.wasm', import.meta.url));
 const aggregator = new Aggregator(new RedisHotState(redis), decoder, () =>

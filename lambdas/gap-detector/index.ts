@@ -18,12 +18,12 @@ import {
   SYMBOLS,
 } from '../../core/config/environment-names.ts';
 import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
-import { s3Client, secretsManagerClient } from '../shared/aws-clients.ts';
+import { s3Client } from '../shared/aws-clients.ts';
 import { BinanceRestClient } from '../shared/binance/binance-rest-client.ts';
 import { S3BronzeReader } from '../shared/bronze/s3-bronze-reader.ts';
 import { S3BronzeWriter } from '../shared/bronze/s3-bronze-writer.ts';
 import { S3CheckpointStore } from '../shared/bronze/s3-checkpoint-store.ts';
-import { connectRedis, redisAuthToken } from '../shared/redis/redis-connection.ts';
+import { connectConfiguredRedis } from '../shared/redis/redis-connection.ts';
 import { parseGapDetectorEnvironment } from './config.ts';
 import { GapDetector } from './gap-detector.ts';
 import { createGapDetectorHandler } from './handler.ts';
@@ -34,11 +34,7 @@ const logger = new Logger({ serviceName: 'gap-detector' });
 const metrics = new Metrics({ serviceName: 'gap-detector' });
 const config = parseGapDetectorEnvironment(process.env);
 const aws = { region: config[AWS_REGION], endpoint: config[AWS_ENDPOINT_URL] };
-const secretArn = config[REDIS_AUTH_SECRET_ARN];
-const redis = connectRedis(
-  config[REDIS_URL],
-  secretArn ? await redisAuthToken(secretsManagerClient(aws), secretArn) : undefined,
-);
+const redis = await connectConfiguredRedis(config[REDIS_URL], config[REDIS_AUTH_SECRET_ARN], aws);
 const s3 = s3Client(aws);
 const bucket = config[BRONZE_BUCKET];
 const lambda = new LambdaClient({ region: aws.region, ...(aws.endpoint ? { endpoint: aws.endpoint } : {}) });

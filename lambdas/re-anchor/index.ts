@@ -13,9 +13,8 @@ import {
   REDIS_URL,
 } from '../../core/config/environment-names.ts';
 import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
-import { secretsManagerClient } from '../shared/aws-clients.ts';
 import { BinanceRestClient } from '../shared/binance/binance-rest-client.ts';
-import { connectRedis, redisAuthToken } from '../shared/redis/redis-connection.ts';
+import { connectConfiguredRedis } from '../shared/redis/redis-connection.ts';
 import { parseLambdaEnvironment } from '../shared/runtime-config.ts';
 import { ReAnchor, type ReAnchorResult } from './re-anchor.ts';
 
@@ -23,11 +22,7 @@ const logger = new Logger({ serviceName: 're-anchor' });
 const metrics = new Metrics({ serviceName: 're-anchor' });
 const config = parseLambdaEnvironment(process.env);
 const aws = { region: config[AWS_REGION], endpoint: config[AWS_ENDPOINT_URL] };
-const secretArn = config[REDIS_AUTH_SECRET_ARN];
-const redis = connectRedis(
-  config[REDIS_URL],
-  secretArn ? await redisAuthToken(secretsManagerClient(aws), secretArn) : undefined,
-);
+const redis = await connectConfiguredRedis(config[REDIS_URL], config[REDIS_AUTH_SECRET_ARN], aws);
 const reanchor = new ReAnchor({
   redis,
   decoder: new WasmSbeDecoder(new URL('./sbe_decoder.wasm', import.meta.url)),

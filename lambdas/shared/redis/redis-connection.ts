@@ -4,6 +4,7 @@
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Redis } from 'ioredis';
+import { type AwsClientOptions, secretsManagerClient } from '../aws-clients.ts';
 
 export async function redisAuthToken(secrets: SecretsManagerClient, secretArn: string): Promise<string> {
   const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
@@ -25,4 +26,16 @@ export function connectRedis(url: string, authToken?: string): Redis {
     maxRetriesPerRequest: 2,
     enableAutoPipelining: false,
   });
+}
+
+/** The connection every entry point makes: the AUTH token from Secrets Manager when a secret is configured. */
+export async function connectConfiguredRedis(
+  url: string,
+  authSecretArn: string | undefined,
+  aws: AwsClientOptions,
+): Promise<Redis> {
+  return connectRedis(
+    url,
+    authSecretArn ? await redisAuthToken(secretsManagerClient(aws), authSecretArn) : undefined,
+  );
 }
