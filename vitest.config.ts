@@ -8,5 +8,7 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // s3rver (the S3 emulator) needs DES for listings longer than a page (local/emulators/s3-emulator.ts).
+    execArgv: ['--openssl-legacy-provider'],
   },
 });

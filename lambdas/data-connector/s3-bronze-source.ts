@@ -1,15 +1,7 @@
 /** BronzeSource over S3 (the real service, LocalStack or s3rver through the endpoint override). */
-import {
-  GetObjectCommand,
-  ListObjectsV2Command,
-  NoSuchKey,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { listS3Objects, unquote } from '../shared/bronze/list-s3-objects.ts';
 import type { BronzeObjectRef, BronzeSource, ConnectorCheckpoint } from './bronze-source.ts';
-
-/** S3 quotes ETags in listings and GETs but not in event notifications: compare them bare. */
-export const unquote = (etag: string) => etag.replace(/"/g, '');
 
 const checkpointKey = (dataset: string, symbol: string) =>
   `checkpoints/data-connector/${dataset}/symbol=${symbol}.json`;
@@ -20,27 +12,8 @@ export class S3BronzeSource implements BronzeSource {
     private readonly bucket: string,
   ) {}
 
-  /**
-   * Pages with StartAfter (the last key seen) rather than continuation tokens: the same result on S3,
-   * and s3rver's tokens need a cipher Node 17+ disables by default.
-   */
-  async *list(prefix: string, startAfter?: string): AsyncIterable<BronzeObjectRef> {
-    let after = startAfter;
-    for (;;) {
-      const page = await this.s3.send(
-        new ListObjectsV2Command({
-          Bucket: this.bucket,
-          Prefix: prefix,
-          ...(after ? { StartAfter: after } : {}),
-        }),
-      );
-      for (const o of page.Contents ?? []) {
-        if (!o.Key) continue;
-        after = o.Key;
-        yield { key: o.Key, ...(o.ETag ? { etag: unquote(o.ETag) } : {}) };
-      }
-      if (!page.IsTruncated || !page.Contents?.length) return;
-    }
+  list(prefix: string, startAfter?: string): AsyncIterable<BronzeObjectRef> {
+    return listS3Objects(this.s3, this.bucket, prefix, startAfter);
   }
 
   async get(key: string): Promise<{ body: Uint8Array; etag?: string }> {

@@ -1,9 +1,12 @@
 /**
  * S3 on one machine: s3rver in this process, storing objects in a temporary directory, reached
  * through the real AWS SDK v3 client by endpoint override with path-style addressing (the same code
- * path as AWS and LocalStack). s3rver's list continuation tokens use DES, which Node 17+ only has
- * with `NODE_OPTIONS=--openssl-legacy-provider`; the bronze reader pages with StartAfter instead.
+ * path as AWS and LocalStack). s3rver makes a continuation token with DES for every listing longer
+ * than a page (whether or not the client ever sends it back), and Node 17+ has DES only with
+ * `--openssl-legacy-provider`: `npm start` sets it, so do the test workers (vitest.config.ts), and the emulator
+ * refuses to start without it rather than fail later on the 1,001st bronze object.
  */
+import { createCipheriv } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -42,9 +45,25 @@ export interface S3Emulator {
   close(): Promise<void>;
 }
 
+export class S3EmulatorSetupError extends Error {
+  override readonly name = 'S3EmulatorSetupError';
+}
+
+function assertDesAvailable(): void {
+  try {
+    createCipheriv('des', Buffer.alloc(8), Buffer.alloc(8));
+  } catch {
+    throw new S3EmulatorSetupError(
+      'The S3 emulator (s3rver) needs DES for listings longer than a page: run Node with ' +
+        'NODE_OPTIONS=--openssl-legacy-provider (npm start does; vitest.config.ts passes it to test workers).',
+    );
+  }
+}
+
 export async function startS3Emulator(
   options: { port?: number; region?: string; buckets?: string[] } = {},
 ): Promise<S3Emulator> {
+  assertDesAvailable();
   const region = options.region ?? 'ap-northeast-1';
   const directory = await mkdtemp(join(tmpdir(), 's3rver-'));
   const server = new S3rver({

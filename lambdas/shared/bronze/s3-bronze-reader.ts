@@ -1,12 +1,10 @@
-/**
- * BronzeReader on S3: lists keys page by page with StartAfter (not continuation tokens: same result,
- * and s3rver's tokens need OpenSSL's legacy DES), reads gzip NDJSON objects back into lines.
- */
+/** BronzeReader on S3: lists keys (list-s3-objects.ts), reads gzip NDJSON objects back into lines. */
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { BronzeReader } from '../../../core/bronze/bronze-store.ts';
 import { fromNdjson } from '../../../core/bronze/ndjson.ts';
+import { listS3Objects } from './list-s3-objects.ts';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -18,20 +16,8 @@ export class S3BronzeReader implements BronzeReader {
 
   async list(prefix: string, startAfter?: string): Promise<string[]> {
     const keys: string[] = [];
-    let after = startAfter;
-    for (;;) {
-      const page = await this.s3.send(
-        new ListObjectsV2Command({
-          Bucket: this.bucket,
-          Prefix: prefix,
-          ...(after ? { StartAfter: after } : {}),
-        }),
-      );
-      const batch = (page.Contents ?? []).map((o) => o.Key as string);
-      keys.push(...batch);
-      if (!page.IsTruncated || batch.length === 0) return keys;
-      after = batch[batch.length - 1];
-    }
+    for await (const o of listS3Objects(this.s3, this.bucket, prefix, startAfter)) keys.push(o.key);
+    return keys;
   }
 
   async read<T = unknown>(key: string): Promise<T[]> {
