@@ -86,11 +86,25 @@ export interface BookTopRead {
 
 type ScriptReply = (string | number | null | false)[];
 
+/** READ_BOOK_TOP's reply: updateId, epoch, stale, eventTimeUs, then flat price/qty lists per side. */
+type BookTopReply = [string, string, string, string, string[], string[]];
+
+function bookTopFromReply([updateId, epoch, stale, eventTimeUs, bids, asks]: BookTopReply): BookTopRead {
+  return {
+    updateId: Number(updateId),
+    epoch: Number(epoch),
+    stale: asStale(stale),
+    eventTimeUs: Number(eventTimeUs),
+    bids: pairs(bids),
+    asks: pairs(asks),
+  };
+}
+
 interface HotStateCommands {
   applyDepth(...args: (string | number | Buffer)[]): Promise<ScriptReply>;
   applyTrades(numKeys: number, ...args: (string | number)[]): Promise<ScriptReply>;
   applyBestBidAsk(...args: (string | number)[]): Promise<number>;
-  readBookTop(...args: (string | number)[]): Promise<[string, string, string, string, string[], string[]]>;
+  readBookTop(...args: (string | number)[]): Promise<BookTopReply>;
 }
 
 const pairs = (flat: string[]): Level[] => {
@@ -209,22 +223,9 @@ export class RedisHotState {
   /** The top `depth` levels per side with the meta they belong to, read atomically. */
   async readBookTop(symbol: string, depth = 20): Promise<BookTopRead> {
     const k = symbolKeys(symbol);
-    const [updateId, epoch, stale, eventTimeUs, bids, asks] = await this.commands.readBookTop(
-      k.meta,
-      k.bids,
-      k.asks,
-      k.bidQty,
-      k.askQty,
-      depth,
+    return bookTopFromReply(
+      await this.commands.readBookTop(k.meta, k.bids, k.asks, k.bidQty, k.askQty, depth),
     );
-    return {
-      updateId: Number(updateId),
-      epoch: Number(epoch),
-      stale: asStale(stale),
-      eventTimeUs: Number(eventTimeUs),
-      bids: pairs(bids),
-      asks: pairs(asks),
-    };
   }
 
   /** What inference reads every tick, in one round trip: the top of book and the feature vector. */
@@ -238,25 +239,7 @@ export class RedisHotState {
     const [featError, features] = replies[1] ?? [new Error('no reply')];
     if (topError) throw topError;
     if (featError) throw featError;
-    const [updateId, epoch, stale, eventTimeUs, bids, asks] = top as [
-      string,
-      string,
-      string,
-      string,
-      string[],
-      string[],
-    ];
-    return {
-      top: {
-        updateId: Number(updateId),
-        epoch: Number(epoch),
-        stale: asStale(stale),
-        eventTimeUs: Number(eventTimeUs),
-        bids: pairs(bids),
-        asks: pairs(asks),
-      },
-      featuresJson: features as string | null,
-    };
+    return { top: bookTopFromReply(top as BookTopReply), featuresJson: features as string | null };
   }
 
   private queueDepth(pipeline: HotStateCommands, w: DepthScriptWrite, nowUs: number): void {
