@@ -3,10 +3,11 @@
  * (from the capped Redis stream), `GET /predictions/stream` (server-sent events, one per served or
  * flagged prediction), `/health` (the seeds' shape) and Prometheus `/metrics`.
  */
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { symbolKeys } from '../../core/hot-state/keys.ts';
+import { SseChannel } from '../../lambdas/shared/http/sse-channel.ts';
 import type { InferenceService, ServedPrediction } from './inference-service.ts';
 
 export class InferenceMetrics {
@@ -49,8 +50,8 @@ export async function startInferenceHttp(
   metrics: InferenceMetrics,
   port: number,
   host = '0.0.0.0',
-): Promise<{ server: Server; publish(p: ServedPrediction): void }> {
-  const subscribers = new Set<ServerResponse>();
+): Promise<{ server: Server; publish(p: ServedPrediction): void; close(): Promise<void> }> {
+  const predictions = new SseChannel();
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const symbol = (url.searchParams.get('symbol') ?? service.symbols[0] ?? 'BTCUSDT').toUpperCase();
@@ -73,15 +74,7 @@ export async function startInferenceHttp(
           return send(200, entries.map(parseStreamEntry));
         }
         case '/predictions/stream':
-          response.writeHead(200, {
-            'content-type': 'text/event-stream',
-            'cache-control': 'no-cache',
-            connection: 'keep-alive',
-          });
-          response.write(': connected\n\n');
-          subscribers.add(response);
-          request.on('close', () => subscribers.delete(response));
-          return;
+          return predictions.attach(request, response);
         case '/health': {
           const redisOk = (await redis.ping().catch(() => 'down')) === 'PONG';
           const score = service.score(symbol);
@@ -120,8 +113,11 @@ export async function startInferenceHttp(
         metrics.rmseRatio.set({ symbol: p.symbol }, score.rmseRatioVsRandomWalk);
       if (score.hitRate !== null) metrics.hitRate.set({ symbol: p.symbol }, score.hitRate);
       const { featuresJson: _, ...event } = p;
-      const line = `data: ${JSON.stringify(event)}\n\n`;
-      for (const s of subscribers) s.write(line);
+      predictions.send(event);
+    },
+    close() {
+      predictions.close();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }

@@ -105,7 +105,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     await served
       .stop()
       .catch((error) => log('error', 'could not flush served vectors', { error: String(error) }));
-    http.server.close();
+    await http.close();
     redis.disconnect();
     process.exit(0);
   });

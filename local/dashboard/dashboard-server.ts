@@ -3,11 +3,12 @@
  * server-sent-events stream that pushes a DashboardSnapshot every second. Loopback only.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SseChannel } from '../../lambdas/shared/http/sse-channel.ts';
 import type { LocalPipeline } from '../local-pipeline.ts';
 import { dashboardSnapshot } from './dashboard-snapshot.ts';
 
@@ -50,7 +51,7 @@ export async function startDashboard(
   pipeline: LocalPipeline,
   options: { symbol: string; source: string; port?: number; intervalMs?: number },
 ): Promise<Dashboard> {
-  const subscribers = new Set<ServerResponse>();
+  const events = new SseChannel();
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0] as string;
     const asset = STATIC[path];
@@ -60,14 +61,7 @@ export async function startDashboard(
       return;
     }
     if (path === '/events') {
-      response.writeHead(200, {
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-      });
-      response.write(': connected\n\n');
-      subscribers.add(response);
-      request.on('close', () => subscribers.delete(response));
+      events.attach(request, response);
       return;
     }
     if (path === '/state') {
@@ -82,11 +76,10 @@ export async function startDashboard(
   await listen(server, options.port ?? DEFAULT_PORT);
   let busy = false;
   const timer = setInterval(async () => {
-    if (busy || subscribers.size === 0) return;
+    if (busy || events.size === 0) return;
     busy = true;
     try {
-      const line = `data: ${JSON.stringify(await dashboardSnapshot(pipeline, options.symbol, options.source))}\n\n`;
-      for (const s of subscribers) s.write(line);
+      events.send(await dashboardSnapshot(pipeline, options.symbol, options.source));
     } finally {
       busy = false;
     }
@@ -95,7 +88,7 @@ export async function startDashboard(
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
     async close() {
       clearInterval(timer);
-      for (const s of subscribers) s.end();
+      events.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -133,13 +133,15 @@ describe('InferenceService on a real Redis', () => {
   });
 
   it('answers the latest prediction, the ones since a time, and rejects a bad since', async () => {
-    const { reanchor, service, feedDiffs } = setUp();
+    const { reanchor, service, served, feedDiffs } = setUp();
     await feedDiffs(10);
     await reanchor.run(symbol);
     await feedDiffs(20);
     await service.tick();
     await service.tick();
-    const { server } = await startInferenceHttp(service, redis, new InferenceMetrics(), 0, '127.0.0.1');
+    const http = await startInferenceHttp(service, redis, new InferenceMetrics(), 0, '127.0.0.1');
+    const { server } = http;
+    let closed = false;
     try {
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const latest = await fetch(`${base}/predictions/latest?symbol=${symbol}`);
@@ -154,8 +156,23 @@ describe('InferenceService on a real Redis', () => {
         components: { predictions: { count: number } };
       };
       expect(health).toMatchObject({ status: 'healthy', components: { predictions: { count: 2 } } });
+
+      // The event stream: each published prediction, without the feature vector it was served with.
+      const stream = await fetch(`${base}/predictions/stream`);
+      expect(stream.headers.get('content-type')).toBe('text/event-stream');
+      const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+      const text = async () => new TextDecoder().decode((await reader.read()).value);
+      expect(await text()).toBe(': connected\n\n');
+      http.publish(served.at(-1) as ServedPrediction);
+      const event = JSON.parse((await text()).replace(/^data: /, ''));
+      expect(event).toMatchObject({ symbol, modelVersion: 'fixed-v1', predictedLogReturn: PREDICTED });
+      expect(event.featuresJson).toBeUndefined();
+      // Closing ends the open stream too: the server does not wait on it.
+      await http.close();
+      closed = true;
+      expect((await reader.read()).done).toBe(true);
     } finally {
-      server.close();
+      if (!closed) await http.close();
     }
   });
 });
