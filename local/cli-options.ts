@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { symbolsVariable } from '../lambdas/shared/runtime-config.ts';
 
 /** `replay:<file>[,<file>…]`: recordings played in order (a session split across files). */
 export type SourceChoice = { kind: 'sim' } | { kind: 'replay'; path: string[] } | { kind: 'binance' };
@@ -33,11 +34,7 @@ const schema = z.object({
       return z.NEVER;
     }),
   faults: z.string().optional(),
-  symbols: z
-    .string()
-    .default('BTCUSDT')
-    .transform((s) => s.split(',').map((x) => x.trim().toUpperCase()))
-    .pipe(z.array(z.string().regex(/^[A-Z0-9]{2,20}$/)).min(1)),
+  symbols: symbolsVariable,
   seed: z.coerce.number().int().default(1),
 });
 

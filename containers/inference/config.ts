@@ -1,8 +1,6 @@
 /** The inference service's configuration, parsed once at start-up (zod), failing fast with the name. */
 import { z } from 'zod';
 import {
-  AWS_ENDPOINT_URL,
-  AWS_REGION,
   BRONZE_BUCKET,
   HTTP_PORT,
   MODELS_BUCKET,
@@ -10,19 +8,15 @@ import {
   REDIS_URL,
   SYMBOLS,
 } from '../../core/config/environment-names.ts';
+import { awsVariables, symbolsVariable } from '../../lambdas/shared/runtime-config.ts';
 
 const schema = z.object({
   [REDIS_URL]: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'),
   [REDIS_AUTH_SECRET_ARN]: z.string().startsWith('arn:').optional(),
   [MODELS_BUCKET]: z.string().min(3),
   [BRONZE_BUCKET]: z.string().min(3),
-  [SYMBOLS]: z
-    .string()
-    .default('BTCUSDT')
-    .transform((s) => s.split(',').map((x) => x.trim().toUpperCase()))
-    .pipe(z.array(z.string().regex(/^[A-Z0-9]{2,20}$/)).min(1)),
-  [AWS_REGION]: z.string().default('ap-northeast-1'),
-  [AWS_ENDPOINT_URL]: z.url().optional(),
+  [SYMBOLS]: symbolsVariable,
+  ...awsVariables,
   [HTTP_PORT]: z.coerce.number().int().min(0).max(65535).default(8080),
 });
 

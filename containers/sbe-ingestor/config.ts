@@ -1,8 +1,6 @@
 /** The ingestor's configuration, parsed once from the environment at start-up (fails fast, naming the variable). */
 import { z } from 'zod';
 import {
-  AWS_ENDPOINT_URL,
-  AWS_REGION,
   BINANCE_API_KEY,
   BINANCE_API_KEY_SECRET_ARN,
   BINANCE_WS_URL,
@@ -12,22 +10,18 @@ import {
   STREAM_TRADE,
   SYMBOLS,
 } from '../../core/config/environment-names.ts';
+import { awsVariables, symbolsVariable } from '../../lambdas/shared/runtime-config.ts';
 
 const schema = z
   .object({
     [BINANCE_WS_URL]: z.url().default('wss://stream-sbe.binance.com:9443'),
     [BINANCE_API_KEY]: z.string().min(1).optional(),
     [BINANCE_API_KEY_SECRET_ARN]: z.string().startsWith('arn:').optional(),
-    [SYMBOLS]: z
-      .string()
-      .default('BTCUSDT')
-      .transform((s) => s.split(',').map((x) => x.trim().toUpperCase()))
-      .pipe(z.array(z.string().regex(/^[A-Z0-9]{2,20}$/)).min(1)),
+    [SYMBOLS]: symbolsVariable,
     [STREAM_TRADE]: z.string().default('market-sbe-trade'),
     [STREAM_BESTBIDASK]: z.string().default('market-sbe-bestbidask'),
     [STREAM_DEPTH]: z.string().default('market-sbe-depth'),
-    [AWS_REGION]: z.string().default('ap-northeast-1'),
-    [AWS_ENDPOINT_URL]: z.url().optional(),
+    ...awsVariables,
     [HTTP_PORT]: z.coerce.number().int().min(0).max(65535).default(8080),
   })
   .refine((env) => env[BINANCE_API_KEY] || env[BINANCE_API_KEY_SECRET_ARN], {

@@ -10,7 +10,7 @@ import {
   DB_SECRET_ARN,
   SYMBOLS,
 } from '../../core/config/environment-names.ts';
-import { ConfigError } from '../shared/runtime-config.ts';
+import { awsVariables, ConfigError, symbolsVariable } from '../shared/runtime-config.ts';
 import { type SqlTarget, sqlTargetFromUrl } from '../shared/sql/open-sql-client.ts';
 
 const schema = z
@@ -20,12 +20,8 @@ const schema = z
     [DB_SECRET_ARN]: z.string().startsWith('arn:').optional(),
     [DB_NAME]: z.string().min(1).default('pipeline'),
     [DATABASE_URL]: z.string().min(1).optional(),
-    [SYMBOLS]: z
-      .string()
-      .default('BTCUSDT')
-      .transform((s) => s.split(',').map((x) => x.trim().toUpperCase())),
-    [AWS_REGION]: z.string().default('ap-northeast-1'),
-    [AWS_ENDPOINT_URL]: z.url().optional(),
+    [SYMBOLS]: symbolsVariable,
+    ...awsVariables,
   })
   .refine((e) => e[DB_CLUSTER_ARN] || e[DATABASE_URL], {
     message: `set ${DB_CLUSTER_ARN} and ${DB_SECRET_ARN} (Data API) or ${DATABASE_URL}`,

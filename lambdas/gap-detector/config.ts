@@ -1,8 +1,6 @@
 /** The gap detector's environment: zod, parsed once at start-up, failing fast with the variable's name. */
 import { z } from 'zod';
 import {
-  AWS_ENDPOINT_URL,
-  AWS_REGION,
   BINANCE_REST_URL,
   BRONZE_BUCKET,
   GAP_DEPTH_SILENCE_MS,
@@ -12,7 +10,7 @@ import {
   REDIS_URL,
   SYMBOLS,
 } from '../../core/config/environment-names.ts';
-import { ConfigError } from '../shared/runtime-config.ts';
+import { awsVariables, ConfigError, symbolsVariable } from '../shared/runtime-config.ts';
 
 export const gapDetectorEnvironment = z.object({
   [BRONZE_BUCKET]: z.string().min(3),
@@ -20,15 +18,11 @@ export const gapDetectorEnvironment = z.object({
   [REDIS_AUTH_SECRET_ARN]: z.string().startsWith('arn:').optional(),
   [REANCHOR_FUNCTION_NAME]: z.string().min(1),
   [BINANCE_REST_URL]: z.url().default('https://api.binance.com'),
-  [SYMBOLS]: z
-    .string()
-    .default('BTCUSDT')
-    .transform((s) => s.split(',').map((x) => x.trim().toUpperCase())),
+  [SYMBOLS]: symbolsVariable,
   // The rule: no depth event for more than 5 s of exchange time is a gap.
   [GAP_DEPTH_SILENCE_MS]: z.coerce.number().int().min(100).default(5_000),
   [GAP_VOLUME_TOLERANCE]: z.coerce.number().min(0).max(1).default(0),
-  [AWS_REGION]: z.string().default('ap-northeast-1'),
-  [AWS_ENDPOINT_URL]: z.url().optional(),
+  ...awsVariables,
 });
 
 export type GapDetectorEnvironment = z.infer<typeof gapDetectorEnvironment>;

@@ -1,8 +1,6 @@
 /** The REST poller's environment: zod, parsed once at start-up, failing fast with the variable's name. */
 import { z } from 'zod';
 import {
-  AWS_ENDPOINT_URL,
-  AWS_REGION,
   BINANCE_REST_URL,
   BRONZE_BUCKET,
   REST_DEPTH_EVERY_RUNS,
@@ -11,22 +9,18 @@ import {
   REST_WEIGHT_SHARE,
   SYMBOLS,
 } from '../../core/config/environment-names.ts';
-import { ConfigError } from '../shared/runtime-config.ts';
+import { awsVariables, ConfigError, symbolsVariable } from '../shared/runtime-config.ts';
 
 export const restPollerEnvironment = z.object({
   [BRONZE_BUCKET]: z.string().min(3),
   [BINANCE_REST_URL]: z.url().default('https://api.binance.com'),
-  [SYMBOLS]: z
-    .string()
-    .default('BTCUSDT')
-    .transform((s) => s.split(',').map((x) => x.trim().toUpperCase())),
+  [SYMBOLS]: symbolsVariable,
   // Half of the IP's 6,000/min: the re-anchor's 250-weight snapshots need the other half in a storm.
   [REST_WEIGHT_SHARE]: z.coerce.number().gt(0).max(1).default(0.5),
   [REST_DEPTH_EVERY_RUNS]: z.coerce.number().int().min(1).default(5),
   [REST_DEPTH_LIMIT]: z.coerce.number().int().min(1).max(5000).default(1000),
   [REST_INITIAL_LOOKBACK_MS]: z.coerce.number().int().min(0).default(3_600_000),
-  [AWS_REGION]: z.string().default('ap-northeast-1'),
-  [AWS_ENDPOINT_URL]: z.url().optional(),
+  ...awsVariables,
 });
 
 export type RestPollerEnvironment = z.infer<typeof restPollerEnvironment>;

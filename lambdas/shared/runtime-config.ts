@@ -10,17 +10,26 @@ import {
   SYMBOLS,
 } from '../../core/config/environment-names.ts';
 
+/** `SYMBOLS` (or `--symbols`): comma-separated, upper-cased, at least one, each like BTCUSDT. */
+export const symbolsVariable = z
+  .string()
+  .default('BTCUSDT')
+  .transform((s) => s.split(',').map((x) => x.trim().toUpperCase()))
+  .pipe(z.array(z.string().regex(/^[A-Z0-9]{2,20}$/, 'a symbol like BTCUSDT')).min(1));
+
+/** Region (Binance answers fastest from Tokyo) and the endpoint override of LocalStack or the emulators. */
+export const awsVariables = {
+  [AWS_REGION]: z.string().default('ap-northeast-1'),
+  [AWS_ENDPOINT_URL]: z.url().optional(),
+};
+
 export const lambdaEnvironment = z.object({
   [REDIS_URL]: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'),
   [REDIS_AUTH_SECRET_ARN]: z.string().startsWith('arn:').optional(),
   [REANCHOR_FUNCTION_NAME]: z.string().min(1).optional(),
   [BINANCE_REST_URL]: z.url().default('https://api.binance.com'),
-  [SYMBOLS]: z
-    .string()
-    .default('BTCUSDT')
-    .transform((s) => s.split(',').map((x) => x.trim().toUpperCase())),
-  [AWS_REGION]: z.string().default('ap-northeast-1'),
-  [AWS_ENDPOINT_URL]: z.url().optional(),
+  [SYMBOLS]: symbolsVariable,
+  ...awsVariables,
 });
 
 export type LambdaEnvironment = z.infer<typeof lambdaEnvironment>;

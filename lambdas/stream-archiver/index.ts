@@ -10,14 +10,13 @@ import { AWS_ENDPOINT_URL, AWS_REGION, BRONZE_BUCKET } from '../../core/config/e
 import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
 import { s3Client } from '../shared/aws-clients.ts';
 import { S3BronzeWriter } from '../shared/bronze/s3-bronze-writer.ts';
-import { ConfigError } from '../shared/runtime-config.ts';
+import { awsVariables, ConfigError } from '../shared/runtime-config.ts';
 import { createStreamArchiverHandler } from './handler.ts';
 import { StreamArchiver } from './stream-archiver.ts';
 
 const environment = z.object({
   [BRONZE_BUCKET]: z.string().min(3),
-  [AWS_REGION]: z.string().default('ap-northeast-1'),
-  [AWS_ENDPOINT_URL]: z.url().optional(),
+  ...awsVariables,
 });
 const parsed = environment.safeParse(process.env);
 if (!parsed.success) {
