@@ -13,8 +13,8 @@
  */
 import { classifyDiff } from '../book/diff-rule.ts';
 import type { Level, OrderBook } from '../book/order-book.ts';
-import { bookTopFromSides } from '../features/book-top.ts';
-import type { FeatureState } from '../features/feature-state.ts';
+import { type BookTop, bookTopFromSides } from '../features/book-top.ts';
+import { type FeatureState, GRID_US } from '../features/feature-state.ts';
 
 export type StaleReason = 'no-book' | 'gap' | 'checksum';
 
@@ -44,6 +44,14 @@ export interface DepthWrite {
   updateId: number;
   /** Exchange time of the last applied diff (0 if none). */
   lastEventTimeUs: number;
+  /**
+   * The instant the batch's feature vector describes: the last applied diff's time floored to the
+   * 100 ms feature grid (undefined if no diff applied), and the top of the book as of that instant
+   * (after the last diff at or before it). Diffs later in the same 100 ms belong to the next instant;
+   * an offline replay of the same diffs sees the same book there (core/model/feature-replay.ts).
+   */
+  featureTimeUs?: number;
+  featureTop?: BookTop;
   bidChanges: Level[];
   askChanges: Level[];
   log: LoggedDiff[];
@@ -77,6 +85,10 @@ export class DepthBatch {
   private readonly expectedUpdateId: number;
   private markStale: DepthWrite['markStale'];
   private lastEventTimeUs = 0;
+  /** Top after the latest applied diff, and the top as of the grid point `gridTimeUs`. */
+  private currentTop: BookTop | undefined;
+  private gridTop: BookTop | undefined;
+  private gridTimeUs = Number.NEGATIVE_INFINITY;
   private applied = 0;
   private old = 0;
   private checks = 0;
@@ -122,6 +134,15 @@ export class DepthBatch {
       this.stale('gap', book.updateId + 1, firstUpdateId);
       return;
     }
+    // Applied at the feature state's time, which never goes back (a late diff joins the latest).
+    const t = Math.max(eventTimeUs, s.features.lastBookTimeUs ?? 0);
+    const grid = Math.floor(t / GRID_US) * GRID_US;
+    if (grid > this.gridTimeUs && t > grid) {
+      // The first diff past a grid point: the book before it is the book as of that point.
+      this.gridTop =
+        this.currentTop ?? bookTopFromSides(book.bids, book.asks, s.priceExponent, s.qtyExponent);
+      this.gridTimeUs = grid;
+    }
     for (let j = 0; j < bidCount + askCount; j++) {
       const at = (start + j) * 2;
       const price = levels[at] as number;
@@ -139,7 +160,13 @@ export class DepthBatch {
     this.lastEventTimeUs = eventTimeUs;
     this.appliedEventTimesUs.push(eventTimeUs);
     this.appliedReceiveTimesUs.push(receiveTimeUs);
-    s.features.onBookTop(bookTopFromSides(book.bids, book.asks, s.priceExponent, s.qtyExponent), eventTimeUs);
+    const top = bookTopFromSides(book.bids, book.asks, s.priceExponent, s.qtyExponent);
+    this.currentTop = top;
+    if (t === grid) {
+      this.gridTop = top;
+      this.gridTimeUs = grid;
+    }
+    s.features.onBookTop(top, eventTimeUs);
     this.runDueChecks();
   }
 
@@ -175,6 +202,7 @@ export class DepthBatch {
       expectedUpdateId: this.expectedUpdateId,
       updateId: this.state.book?.updateId ?? 0,
       lastEventTimeUs: this.lastEventTimeUs,
+      ...(this.gridTop && { featureTimeUs: this.gridTimeUs, featureTop: this.gridTop }),
       bidChanges: [...this.bidChanges],
       askChanges: [...this.askChanges],
       log: this.log,

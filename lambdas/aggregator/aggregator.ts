@@ -16,7 +16,6 @@ import {
   type EnvelopeFrames,
   readEnvelope,
 } from '../../core/envelope/frame-envelope.ts';
-import { bookTopFromSides } from '../../core/features/book-top.ts';
 import { computeFeatures } from '../../core/features/compute-features.ts';
 import { featureVectorToJSON } from '../../core/features/feature-names.ts';
 import { FeatureState } from '../../core/features/feature-state.ts';
@@ -284,13 +283,11 @@ export class Aggregator {
     for (const batch of depthBatches.values()) {
       const mirror = batch.state as DepthMirror;
       const plan = batch.finish();
-      const book = mirror.book;
       let featuresJson: string | undefined;
-      if (book && !mirror.stale && plan.applied > 0) {
-        const top = bookTopFromSides(book.bids, book.asks, mirror.priceExponent, mirror.qtyExponent);
+      if (mirror.book && !mirror.stale && plan.featureTop && plan.featureTimeUs !== undefined) {
         featuresJson = JSON.stringify(
           featureVectorToJSON(
-            computeFeatures(mirror.features, top, mirror.tradeWindows, plan.lastEventTimeUs),
+            computeFeatures(mirror.features, plan.featureTop, mirror.tradeWindows, plan.featureTimeUs),
           ),
         );
       }
