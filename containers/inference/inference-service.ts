@@ -7,13 +7,19 @@
  * Latency is measured from the tick to the prediction confirmed written.
  */
 import type { Redis } from 'ioredis';
-import { featureVectorFromJSON } from '../../core/features/feature-names.ts';
+import { withTradeFeatures } from '../../core/features/compute-features.ts';
+import {
+  type FeatureVector,
+  featureVectorFromJSON,
+  featureVectorToJSON,
+} from '../../core/features/feature-names.ts';
 import { symbolKeys } from '../../core/hot-state/keys.ts';
 import {
   PredictionScorer,
   type ScoredPrediction,
   type ScoreSummary,
 } from '../../core/scoring/prediction-scorer.ts';
+import { TradeWindows } from '../../core/trades/trade-windows.ts';
 import type { RedisHotState } from '../../lambdas/shared/redis/redis-hot-state.ts';
 import type { ReturnModel } from './return-model.ts';
 
@@ -110,7 +116,8 @@ export class InferenceService {
 
   private async predict(symbol: string): Promise<void> {
     const started = performance.now();
-    const { top, featuresJson } = await this.o.store.readForInference(symbol);
+    const read = await this.o.store.readForInference(symbol);
+    const { top } = read;
     const bid = top.bids[0];
     const ask = top.asks[0];
     // Mantissas at the same exponent: their mean is the mid in the same unit, and returns are ratios.
@@ -120,7 +127,8 @@ export class InferenceService {
       const scored = scorer.observe(top.eventTimeUs, mid);
       if (scored.length > 0) this.o.onScored?.(symbol, scored, scorer.summary());
     }
-    const features = featuresJson ? featureVectorFromJSON(JSON.parse(featuresJson)) : undefined;
+    const features = servedVector(read.featuresJson, read.tradeStateJson);
+    const featuresJson = features && JSON.stringify(featureVectorToJSON(features));
     const featureAgeMs = features ? (nowUs() - features.eventTimeUs) / 1000 : Number.NaN;
     const flag =
       top.epoch === 0 || !Number.isFinite(mid)
@@ -231,4 +239,16 @@ export class InferenceService {
     }
     return s;
   }
+}
+
+/**
+ * The depth consumer's vector with its trade features recomputed from the trade windows as they are
+ * now: the depth consumer saw them as of its previous write, which may miss trades up to the
+ * vector's instant that the trade consumer has written since (ADR 0003).
+ */
+function servedVector(featuresJson: string | null, tradeStateJson: string | null): FeatureVector | undefined {
+  if (!featuresJson) return undefined;
+  const vector = featureVectorFromJSON(JSON.parse(featuresJson));
+  if (!tradeStateJson) return vector;
+  return withTradeFeatures(vector, TradeWindows.fromJSON(JSON.parse(tradeStateJson)));
 }

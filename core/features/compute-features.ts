@@ -49,16 +49,7 @@ export function computeFeatures(
   v[i.ofi_5s] = state.ofi(5000, t);
   v[i.ofi_10s] = state.ofi(10_000, t);
 
-  const tfi = (windowMs: number): number => {
-    const s = trades.stats(windowMs, t);
-    if (!s.complete) return Number.NaN;
-    const total = s.buyVolume + s.sellVolume;
-    return total > 0 ? (s.buyVolume - s.sellVolume) / total : 0;
-  };
-  v[i.tfi_1s] = tfi(1000);
-  v[i.tfi_5s] = tfi(5000);
-  v[i.tfi_10s] = tfi(10_000);
-  v[i.tfi_30s] = tfi(30_000);
+  writeTradeFeatures(v, trades, t);
 
   const midNow = state.midAt(t);
   const ret = (windowUs: number): number => BP * Math.log(midNow / state.midAt(t - windowUs));
@@ -71,6 +62,33 @@ export function computeFeatures(
   v[i.rv_10s_bp] = realisedVolatility(state, t, 10);
   v[i.rv_60s_bp] = realisedVolatility(state, t, 60);
 
+  return { eventTimeUs: t, values: v };
+}
+
+/**
+ * The vector with its trade features (tfi_*, trade_count_*) computed again from `trades`, at the
+ * vector's own instant; the book features are kept. Inference uses it to complete the depth
+ * consumer's vector with the trades processed since (trades arrive on their own stream, ADR 0003).
+ */
+export function withTradeFeatures(vector: FeatureVector, trades: TradeWindows): FeatureVector {
+  const values = Float64Array.from(vector.values);
+  writeTradeFeatures(values, trades, vector.eventTimeUs);
+  return { eventTimeUs: vector.eventTimeUs, values };
+}
+
+/** Trade-flow imbalance and trade counts over (t - W, t], t on the 100 ms grid. */
+function writeTradeFeatures(v: Float64Array, trades: TradeWindows, t: number): void {
+  const i = FEATURE_INDEX;
+  const tfi = (windowMs: number): number => {
+    const s = trades.stats(windowMs, t);
+    if (!s.complete) return Number.NaN;
+    const total = s.buyVolume + s.sellVolume;
+    return total > 0 ? (s.buyVolume - s.sellVolume) / total : 0;
+  };
+  v[i.tfi_1s] = tfi(1000);
+  v[i.tfi_5s] = tfi(5000);
+  v[i.tfi_10s] = tfi(10_000);
+  v[i.tfi_30s] = tfi(30_000);
   const count = (windowMs: number): number => {
     const s = trades.stats(windowMs, t);
     return s.complete ? s.count : Number.NaN;
@@ -78,8 +96,6 @@ export function computeFeatures(
   v[i.trade_count_1s] = count(1000);
   v[i.trade_count_10s] = count(10_000);
   v[i.trade_count_60s] = count(60_000);
-
-  return { eventTimeUs: t, values: v };
 }
 
 /** (bid qty - ask qty) / (bid qty + ask qty) over the best `depth` levels; NaN with fewer levels. */

@@ -26,6 +26,7 @@ import {
   missingFeatures,
   orderFlow,
   pairWithLabels,
+  withTradeFeatures,
 } from '../../core/features/index.ts';
 import { type TradeInput, TradeWindows } from '../../core/trades/trade-windows.ts';
 import { readRecording } from '../../local/recordings/read-recording.ts';
@@ -136,6 +137,22 @@ describe('trade features (hand-checked)', () => {
   it('reports an observed window without trades as no flow (0), not as missing', () => {
     const v = computeFeatures(new FeatureState(), EMPTY, trades, T + 2 * S);
     expect([f(v, 'tfi_1s'), f(v, 'trade_count_1s')]).toEqual([0, 0]);
+  });
+
+  it('completes a vector with later trades exactly as if they had been there when it was computed', () => {
+    const state = new FeatureState();
+    state.onBookTop(top1(100, 1, 101, 2), T - 20 * S);
+    const book = top1(100, 1, 101, 3);
+    const early = TradeWindows.fromJSON(trades.toJSON());
+    const later = TradeWindows.fromJSON(trades.toJSON());
+    later.add({ id: 4, timeUs: T - 100_000, price: 100, qty: 2, isBuyerMaker: false }); // in (T - 1 s, T]
+    later.add({ id: 5, timeUs: T + 50_000, price: 100, qty: 9, isBuyerMaker: true }); // after T: not in
+    const completed = withTradeFeatures(computeFeatures(state, book, early, T), later);
+    const direct = computeFeatures(state, book, later, T);
+    expect(Array.from(completed.values)).toEqual(Array.from(direct.values));
+    expect(completed.eventTimeUs).toBe(T);
+    expect(f(completed, 'trade_count_1s')).toBe(3);
+    expect(f(completed, 'tfi_1s')).toBe(4 / 6);
   });
 });
 

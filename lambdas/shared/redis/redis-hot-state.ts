@@ -228,18 +228,29 @@ export class RedisHotState {
     );
   }
 
-  /** What inference reads every tick, in one round trip: the top of book and the feature vector. */
-  async readForInference(symbol: string): Promise<{ top: BookTopRead; featuresJson: string | null }> {
+  /**
+   * What inference reads every tick, in one round trip: the top of book, the depth consumer's feature
+   * vector and the trade windows' state (to complete the vector's trade features, ADR 0003).
+   */
+  async readForInference(
+    symbol: string,
+  ): Promise<{ top: BookTopRead; featuresJson: string | null; tradeStateJson: string | null }> {
     const k = symbolKeys(symbol);
     const pipeline = this.redis.pipeline() as ChainableCommander & HotStateCommands;
     void pipeline.readBookTop(k.meta, k.bids, k.asks, k.bidQty, k.askQty, 1);
     pipeline.get(k.features);
+    pipeline.get(k.tradeState);
     const replies = (await pipeline.exec()) ?? [];
-    const [topError, top] = replies[0] ?? [new Error('no reply')];
-    const [featError, features] = replies[1] ?? [new Error('no reply')];
-    if (topError) throw topError;
-    if (featError) throw featError;
-    return { top: bookTopFromReply(top as BookTopReply), featuresJson: features as string | null };
+    const [top, features, tradeState] = [0, 1, 2].map((i) => {
+      const [error, value] = replies[i] ?? [new Error('no reply')];
+      if (error) throw error;
+      return value;
+    });
+    return {
+      top: bookTopFromReply(top as BookTopReply),
+      featuresJson: features as string | null,
+      tradeStateJson: tradeState as string | null,
+    };
   }
 
   private queueDepth(pipeline: HotStateCommands, w: DepthScriptWrite, nowUs: number): void {
