@@ -23,6 +23,7 @@ import { S3BronzeSource } from '../lambdas/data-connector/s3-bronze-source.ts';
 import { GapDetector } from '../lambdas/gap-detector/gap-detector.ts';
 import { createGapDetectorHandler } from '../lambdas/gap-detector/handler.ts';
 import { RedisGapSignals } from '../lambdas/gap-detector/redis-gap-signals.ts';
+import { ArchivingSnapshotSource } from '../lambdas/re-anchor/archiving-snapshot-source.ts';
 import { ReAnchor } from '../lambdas/re-anchor/re-anchor.ts';
 import { systemClock } from '../lambdas/rest-poller/guarded-rest.ts';
 import { createRestPollerHandler } from '../lambdas/rest-poller/handler.ts';
@@ -204,12 +205,17 @@ export class LocalPipeline {
     this.kinesis = await startKinesisEmulator();
     await Promise.all(Object.values(STREAM_NAMES).map((s) => this.kinesis?.createStream(s)));
     const { wsBaseUrl, restUrl, apiKey } = await this.marketEndpoint(this.options.source);
+    // The raw-stream archive, the REST poller and the re-anchor write bronze to S3 (s3rver, in process).
+    this.s3 = await startS3Emulator({ buckets: [BRONZE_BUCKET_LOCAL], region: this.kinesis.region });
+    const writer = new S3BronzeWriter(this.s3.client, BRONZE_BUCKET_LOCAL);
 
     this.reanchors = new ReanchorRunner(
       new ReAnchor({
         redis: this.redis,
         decoder: new WasmSbeDecoder(),
-        snapshots: new BinanceRestClient(restUrl),
+        snapshots: new ArchivingSnapshotSource(new BinanceRestClient(restUrl), writer, nowUs, (error, key) =>
+          this.log('error', 'snapshot not archived to bronze', { key, error: String(error) }),
+        ),
         nowUs,
       }),
       this.redis,
@@ -269,9 +275,6 @@ export class LocalPipeline {
       this.eventSources.push(source);
     }
 
-    // The raw-stream archive and the REST poller write bronze to S3 (s3rver, in process).
-    this.s3 = await startS3Emulator({ buckets: [BRONZE_BUCKET_LOCAL], region: this.kinesis.region });
-    const writer = new S3BronzeWriter(this.s3.client, BRONZE_BUCKET_LOCAL);
     const reader = new S3BronzeReader(this.s3.client, BRONZE_BUCKET_LOCAL);
     const checkpoints = new S3CheckpointStore(this.s3.client, BRONZE_BUCKET_LOCAL);
     const archive = createStreamArchiverHandler({

@@ -21,6 +21,8 @@ export type SyncOutcome =
 export function syncFromSnapshot(
   snapshot: { lastUpdateId: number; bids: readonly Level[]; asks: readonly Level[] },
   diffs: readonly BookDiff[],
+  /** Called after each diff applied, with the book as it then is and the diff's index. */
+  onApplied?: (book: OrderBook, index: number) => void,
 ): SyncOutcome {
   const first = diffs[0];
   if (first && snapshot.lastUpdateId < first.firstUpdateId - 1) {
@@ -33,11 +35,13 @@ export function syncFromSnapshot(
   const book = OrderBook.fromSnapshot(snapshot.lastUpdateId, snapshot.bids, snapshot.asks);
   let applied = 0;
   let discarded = 0;
-  for (const diff of diffs) {
+  for (const [index, diff] of diffs.entries()) {
     const verdict = book.apply(diff);
     if (verdict === 'old') discarded++;
-    else if (verdict === 'apply') applied++;
-    else return { status: 'gap', expectedId: book.updateId + 1, receivedId: diff.firstUpdateId };
+    else if (verdict === 'apply') {
+      applied++;
+      onApplied?.(book, index);
+    } else return { status: 'gap', expectedId: book.updateId + 1, receivedId: diff.firstUpdateId };
   }
   return { status: 'synced', book, applied, discarded };
 }

@@ -66,7 +66,7 @@ export class FeatureReplay {
   private readonly state = new FeatureState();
   private readonly trades = new TradeWindows();
   private book: OrderBook | undefined;
-  private buffered: BookDiff[] = [];
+  private buffered: (BookDiff & { timeUs: number })[] = [];
   private top: BookTop = EMPTY_TOP;
   private nextTickUs: number | undefined;
   private lastTimeUs = Number.NEGATIVE_INFINITY;
@@ -110,10 +110,11 @@ export class FeatureReplay {
     const verdict = this.book.apply(event);
     if (verdict === 'old') this.stats.diffsOld++;
     else if (verdict === 'gap') {
-      // The book cannot be brought past the hole: wait for the next snapshot.
+      // The book cannot be brought past the hole: wait for the next snapshot, keeping this diff for
+      // it (a snapshot taken inside the hole continues with it, as the re-anchor's diff log does).
       this.stats.gaps++;
       this.book = undefined;
-      this.buffered = [];
+      this.buffered = [event];
       this.top = EMPTY_TOP;
     } else this.onApplied(event.timeUs);
   }
@@ -145,21 +146,27 @@ export class FeatureReplay {
     asks: readonly Level[];
   }): void {
     if (this.book) return; // in sync already: a later snapshot adds nothing the diffs did not
-    const outcome = syncFromSnapshot(snapshot, this.buffered);
+    // Each buffered diff above the snapshot is fed at its own time, as the re-anchor feeds the
+    // diffs it replays (lambdas/re-anchor), once the whole buffer is known to connect.
+    const buffered = this.buffered;
+    const tops: { timeUs: number; top: BookTop }[] = [];
+    const outcome = syncFromSnapshot(snapshot, buffered, (book, i) =>
+      tops.push({
+        timeUs: (buffered[i] as { timeUs: number }).timeUs,
+        top: bookTopFromSides(book.bids, book.asks, this.priceExponent, this.qtyExponent),
+      }),
+    );
     this.buffered = [];
     if (outcome.status !== 'synced') return;
     this.book = outcome.book;
     this.stats.diffsOld += outcome.discarded;
-    if (outcome.applied > 0) {
-      this.stats.diffsApplied += outcome.applied - 1;
-      this.onApplied(this.lastTimeUs);
-    }
+    for (const { timeUs, top } of tops) this.onApplied(timeUs, top);
   }
 
-  private onApplied(timeUs: number): void {
+  private onApplied(timeUs: number, top?: BookTop): void {
     const book = this.book as OrderBook;
     this.stats.diffsApplied++;
-    this.top = bookTopFromSides(book.bids, book.asks, this.priceExponent, this.qtyExponent);
+    this.top = top ?? bookTopFromSides(book.bids, book.asks, this.priceExponent, this.qtyExponent);
     this.state.onBookTop(this.top, timeUs);
     const best = validBest(this.top);
     this.mids.push({ timeUs, mid: best ? (best.bidPrice + best.askPrice) / 2 : Number.NaN });

@@ -9,25 +9,41 @@ import {
   AWS_ENDPOINT_URL,
   AWS_REGION,
   BINANCE_REST_URL,
+  BRONZE_BUCKET,
   REDIS_AUTH_SECRET_ARN,
   REDIS_URL,
 } from '../../core/config/environment-names.ts';
 import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
+import { s3Client } from '../shared/aws-clients.ts';
 import { BinanceRestClient } from '../shared/binance/binance-rest-client.ts';
+import { S3BronzeWriter } from '../shared/bronze/s3-bronze-writer.ts';
 import { connectConfiguredRedis } from '../shared/redis/redis-connection.ts';
-import { parseLambdaEnvironment } from '../shared/runtime-config.ts';
+import { ConfigError, parseLambdaEnvironment } from '../shared/runtime-config.ts';
+import { ArchivingSnapshotSource } from './archiving-snapshot-source.ts';
 import { ReAnchor, type ReAnchorResult } from './re-anchor.ts';
 
 const logger = new Logger({ serviceName: 're-anchor' });
 const metrics = new Metrics({ serviceName: 're-anchor' });
 const config = parseLambdaEnvironment(process.env);
+const bucket = process.env[BRONZE_BUCKET];
+if (!bucket) throw new ConfigError(`Invalid configuration: ${BRONZE_BUCKET} is not set.`);
 const aws = { region: config[AWS_REGION], endpoint: config[AWS_ENDPOINT_URL] };
 const redis = await connectConfiguredRedis(config[REDIS_URL], config[REDIS_AUTH_SECRET_ARN], aws);
+const nowUs = () => Math.floor((performance.timeOrigin + performance.now()) * 1000);
 const reanchor = new ReAnchor({
   redis,
   decoder: new WasmSbeDecoder(new URL('./sbe_decoder.wasm', import.meta.url)),
-  snapshots: new BinanceRestClient(config[BINANCE_REST_URL]),
-  nowUs: () => Math.floor((performance.timeOrigin + performance.now()) * 1000),
+  // Every snapshot a book is anchored on goes to bronze too, so the book can be rebuilt offline.
+  snapshots: new ArchivingSnapshotSource(
+    new BinanceRestClient(config[BINANCE_REST_URL]),
+    new S3BronzeWriter(s3Client(aws), bucket),
+    nowUs,
+    (error, key) => {
+      logger.error('snapshot not archived to bronze', { key, error: String(error) });
+      metrics.addMetric('SnapshotArchiveFailures', MetricUnit.Count, 1);
+    },
+  ),
+  nowUs,
 });
 
 const event = z.object({ symbol: z.string().regex(/^[A-Z0-9]{2,20}$/), reason: z.string().optional() });

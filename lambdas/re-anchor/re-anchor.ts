@@ -8,10 +8,15 @@
  * 4. swap them in with one script that checks the token (a re-anchor whose lock expired cannot
  *    overwrite a newer one) and that no diff arrived since the replay (else catch up and retry);
  * 5. on failure delete the temporary keys and release the lock.
+ * While the book was stale or absent nobody fed the feature state, so the re-anchor advances it
+ * through the diffs it replays above the snapshot and swaps it in with the book: the features then
+ * follow the book's true history, as an offline replay of bronze computes them (ADR 0030).
  */
 import type { Redis } from 'ioredis';
 import type { BookDiff, Level, OrderBook } from '../../core/book/order-book.ts';
 import { syncFromSnapshot } from '../../core/book/sync-from-snapshot.ts';
+import { bookTopFromSides } from '../../core/features/book-top.ts';
+import { FeatureState } from '../../core/features/feature-state.ts';
 import { symbolKeys } from '../../core/hot-state/keys.ts';
 import { Field, LEVEL_STRIDE, Status, TemplateId } from '../../core/sbe/abi.ts';
 import type { SbeBatchDecoder } from '../../core/sbe/batch-decoder.ts';
@@ -67,6 +72,31 @@ const WRITE_CHUNK = 1000;
 /** Temporary keys outlive the lock a little, then expire on their own. */
 const TEMP_TTL_MS = 60_000;
 
+/** One diff of the log, decoded, with what the feature state needs of its frame. */
+interface LogEntry {
+  id: string;
+  timeUs: number;
+  priceExponent: number;
+  qtyExponent: number;
+  diff: BookDiff;
+}
+
+interface FeatureFeed {
+  /** The feature state as the aggregator left it (JSON), or null before any. */
+  state: string | null;
+  /** Diffs up to this update id were fed by the aggregator already. */
+  fedThroughId: number;
+}
+
+/** Feeds the book's top after `entry` to the feature state, unless the aggregator fed that diff. */
+function feedFeatures(features: FeatureState, fedThroughId: number, book: OrderBook, entry: LogEntry): void {
+  if (entry.diff.lastUpdateId <= fedThroughId) return;
+  features.onBookTop(
+    bookTopFromSides(book.bids, book.asks, entry.priceExponent, entry.qtyExponent),
+    entry.timeUs,
+  );
+}
+
 interface Commands {
   reanchorSwap(...args: (string | number)[]): Promise<(string | number)[]>;
   reanchorRelease(key: string, token: string): Promise<number>;
@@ -76,7 +106,7 @@ export class ReAnchor {
   private readonly redis: Redis & Commands;
 
   constructor(private readonly o: ReAnchorOptions) {
-    o.redis.defineCommand('reanchorSwap', { numberOfKeys: 11, lua: SWAP_BOOK });
+    o.redis.defineCommand('reanchorSwap', { numberOfKeys: 12, lua: SWAP_BOOK });
     o.redis.defineCommand('reanchorRelease', { numberOfKeys: 1, lua: RELEASE_LOCK });
     this.redis = o.redis as Redis & Commands;
   }
@@ -89,7 +119,11 @@ export class ReAnchor {
     if (locked !== 'OK') return { status: 'locked', symbol };
     const temp = k.temporary(token);
     try {
-      let { book, lastLogId, replayed, snapshots } = await this.syncedBook(symbol);
+      const feed = await this.featureFeed(symbol);
+      let { book, lastLogId, replayed, snapshots, features, lastTimeUs } = await this.syncedBook(
+        symbol,
+        feed,
+      );
       await this.writeTemporary(temp, book);
       for (let catchUps = 0; catchUps <= (this.o.maxCatchUps ?? 20); catchUps++) {
         if (book.isCrossed())
@@ -107,11 +141,13 @@ export class ReAnchor {
           temp.askQty,
           k.diffs,
           k.reanchorLock,
+          k.featureState,
           token,
           lastLogId,
           book.updateId,
-          0,
+          lastTimeUs,
           this.o.nowUs(),
+          features ? JSON.stringify(features.toJSON()) : '',
         );
         const swapMs = performance.now() - swapStarted;
         if (reply[0] === -1) {
@@ -136,13 +172,16 @@ export class ReAnchor {
         const newer = await this.readLog(k.diffs, `(${lastLogId}`);
         const bids = new Map<number, number>();
         const asks = new Map<number, number>();
-        for (const { diff } of newer.entries) {
+        for (const entry of newer.entries) {
+          const { diff } = entry;
           const verdict = book.apply(diff);
           if (verdict === 'gap') {
             throw new ReAnchorError(`A diff is missing after ${book.updateId} while catching up ${symbol}.`);
           }
           if (verdict !== 'apply') continue;
           replayed++;
+          lastTimeUs = entry.timeUs;
+          if (features && feed) feedFeatures(features, feed.fedThroughId, book, entry);
           for (const [p, q] of diff.bids) bids.set(p, q);
           for (const [p, q] of diff.asks) asks.set(p, q);
         }
@@ -158,19 +197,53 @@ export class ReAnchor {
     }
   }
 
+  /**
+   * The feature state to advance while replaying, when the aggregator was not feeding it (the book
+   * stale or absent), with the update id it was fed through; undefined when the book is live (the
+   * aggregator feeds it, and a swap with diffs in between is refused anyway).
+   */
+  private async featureFeed(symbol: string): Promise<FeatureFeed | undefined> {
+    const k = symbolKeys(symbol);
+    const replies = (await this.redis
+      .multi()
+      .hmget(k.meta, 'epoch', 'stale', 'updateId')
+      .get(k.featureState)
+      .exec()) as [[null, (string | null)[]], [null, string | null]];
+    const [[, [epoch, stale, updateId]], [, state]] = replies;
+    const anchored = Number(epoch ?? 0) > 0;
+    if (anchored && !stale) return undefined;
+    return { state, fedThroughId: anchored ? Number(updateId ?? 0) : 0 };
+  }
+
   /** A snapshot synced with the whole diff log, fetching newer snapshots while they do not connect. */
-  private async syncedBook(symbol: string) {
+  private async syncedBook(symbol: string, feed: FeatureFeed | undefined) {
     const k = symbolKeys(symbol);
     const attempts = this.o.maxSnapshots ?? 5;
     for (let snapshots = 1; snapshots <= attempts; snapshots++) {
       const snapshot = await this.o.snapshots.depth(symbol, this.o.snapshotLimit ?? 5000);
       const log = await this.readLog(k.diffs, '-');
+      // A fresh copy per attempt: a snapshot that does not connect must leave no trace in it.
+      const features =
+        feed && (feed.state ? FeatureState.fromJSON(JSON.parse(feed.state)) : new FeatureState());
+      let lastTimeUs = 0;
       const outcome = syncFromSnapshot(
         snapshot,
         log.entries.map((e) => e.diff),
+        (book, i) => {
+          const entry = log.entries[i] as LogEntry;
+          lastTimeUs = entry.timeUs;
+          if (features && feed) feedFeatures(features, feed.fedThroughId, book, entry);
+        },
       );
       if (outcome.status === 'synced') {
-        return { book: outcome.book, lastLogId: log.lastId ?? '0-0', replayed: outcome.applied, snapshots };
+        return {
+          book: outcome.book,
+          lastLogId: log.lastId ?? '0-0',
+          replayed: outcome.applied,
+          snapshots,
+          features,
+          lastTimeUs,
+        };
       }
       await new Promise((r) => setTimeout(r, this.o.snapshotRetryMs ?? 250));
     }
@@ -178,12 +251,9 @@ export class ReAnchor {
   }
 
   /** Diff-log entries from `start` (XRANGE syntax), decoded to book diffs. */
-  private async readLog(
-    key: string,
-    start: string,
-  ): Promise<{ entries: { id: string; diff: BookDiff }[]; lastId?: string }> {
+  private async readLog(key: string, start: string): Promise<{ entries: LogEntry[]; lastId?: string }> {
     const raw = await this.redis.xrangeBuffer(key, start, '+');
-    const entries: { id: string; diff: BookDiff }[] = [];
+    const entries: LogEntry[] = [];
     for (const [idBuffer, fields] of raw) {
       const frame = fields[fields.findIndex((f, i) => i % 2 === 0 && f.toString() === 'f') + 1];
       if (!frame) continue;
@@ -203,6 +273,9 @@ export class ReAnchor {
       ];
       entries.push({
         id: idBuffer.toString(),
+        timeUs: field(batch, 0, Field.EventTimeUs),
+        priceExponent: field(batch, 0, Field.PriceExponent),
+        qtyExponent: field(batch, 0, Field.QtyExponent),
         diff: {
           firstUpdateId: field(batch, 0, Field.FirstUpdateId),
           lastUpdateId: field(batch, 0, Field.LastUpdateId),

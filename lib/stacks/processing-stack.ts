@@ -83,8 +83,8 @@ export const SBE_DECODER_ASSET: BundledAsset = {
 
 /** The Data stack's variables the aggregator reads (it has grants on exactly these resources). */
 const AGGREGATOR_DATA_VARIABLES = [SYMBOLS, REDIS_URL, REDIS_AUTH_SECRET_ARN] as const;
-/** The re-anchor's: Redis only (it is told the symbol by its caller). */
-const REANCHOR_DATA_VARIABLES = [REDIS_URL, REDIS_AUTH_SECRET_ARN] as const;
+/** The re-anchor's: Redis, and bronze for the snapshots it anchors on (it is told the symbol). */
+const REANCHOR_DATA_VARIABLES = [REDIS_URL, REDIS_AUTH_SECRET_ARN, BRONZE_BUCKET] as const;
 /** The REST poller's (its weight share, depth cadence and look-back keep the handler's defaults). */
 const REST_POLLER_DATA_VARIABLES = [SYMBOLS, BRONZE_BUCKET] as const;
 /** The gap detector's (its silence and volume tolerances keep the handler's defaults). */
@@ -241,7 +241,7 @@ export class ProcessingStack extends Stack {
       entry: PROCESSING_ENTRIES.reanchor,
       serviceName: 're-anchor',
       description:
-        'Rebuilds a symbol book in Redis from a Binance REST snapshot (async, from the aggregator).',
+        'Rebuilds a symbol book in Redis from a Binance REST snapshot (async, from the aggregator); archives the snapshot to bronze.',
       memorySize: size.memoryMiB,
       timeout: size.timeout,
       reservedConcurrentExecutions: size.reservedConcurrency,
@@ -254,6 +254,7 @@ export class ProcessingStack extends Stack {
       },
     });
     data.cache.grantConnect(reanchor);
+    this.grantBronze(reanchor, { read: [], put: [BRONZE_PREFIXES.data] });
     return reanchor;
   }
 

@@ -80,6 +80,22 @@ function statementsOf(template: Template, service: string): Statement[] {
     .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
 }
 
+/** The service's only S3 statement puts objects under the Data stack's bronze/ prefix. */
+function expectBronzePutOnly(service: string): void {
+  const statements = statementsOf(prod.processing, service);
+  const s3 = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:')));
+  expect(s3).toHaveLength(1);
+  const [put] = s3 as [Statement];
+  expect([put.Action].flat()).not.toContain('s3:GetObject*');
+  expect([put.Action].flat()).not.toContain('s3:DeleteObject*');
+  const join = (put.Resource as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+  expect(join[1][1]).toBe('/bronze/*');
+  expect(exportedResource(prod.data, join[1][0]).logicalId).toMatch(/^LakeBronze/);
+  expect(exportedResource(prod.data, variables(prod.processing, service)[BRONZE_BUCKET]).logicalId).toMatch(
+    /^LakeBronze/,
+  );
+}
+
 function alarms(template: Template): AlarmProps[] {
   return Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
     (a) => a.Properties as AlarmProps,
@@ -237,7 +253,7 @@ describe('ProcessingStack: configuration traced to the Data stack', () => {
     }
   });
 
-  it('gives the re-anchor Redis and the Binance REST URL, not the aggregator-only names', () => {
+  it('gives the re-anchor Redis, bronze and the Binance REST URL, not the aggregator-only names', () => {
     const env = variables(prod.processing, 're-anchor');
     expect(env[BINANCE_REST_URL]).toBe('https://api.binance.com');
     expect(env[REANCHOR_FUNCTION_NAME]).toBeUndefined();
@@ -291,10 +307,13 @@ describe('ProcessingStack: least privilege', () => {
     }
   });
 
-  it('lets the re-anchor read the Redis token and nothing else', () => {
+  it('lets the re-anchor read the Redis token and put bronze objects, nothing else', () => {
     const statements = statementsOf(prod.processing, 're-anchor');
-    expect(statements).toHaveLength(1);
-    expect(exportedResource(prod.data, statements[0]?.Resource).logicalId).toMatch(/^HotStateAuthToken/);
+    expect(statements).toHaveLength(2);
+    const secret = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('secretsmanager:')));
+    expect(secret).toHaveLength(1);
+    expect(exportedResource(prod.data, secret[0]?.Resource).logicalId).toMatch(/^HotStateAuthToken/);
+    expectBronzePutOnly('re-anchor');
   });
 
   it('grants nothing on a wildcard resource', () => {
@@ -562,15 +581,7 @@ describe('ProcessingStack: the stream archiver', () => {
   });
 
   it('may only put objects under bronze/, besides reading its streams', () => {
-    const statements = statementsOf(prod.processing, 'stream-archiver');
-    const s3 = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:')));
-    expect(s3).toHaveLength(1);
-    const [put] = s3 as [Statement];
-    expect([put.Action].flat()).not.toContain('s3:GetObject*');
-    const join = (put.Resource as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
-    expect(join[1][1]).toBe('/bronze/*');
-    expect(exportedResource(prod.data, join[1][0]).logicalId).toMatch(/^LakeBronze/);
-    expect(Object.keys(variables(prod.processing, 'stream-archiver'))).toContain(BRONZE_BUCKET);
+    expectBronzePutOnly('stream-archiver');
   });
 });
 

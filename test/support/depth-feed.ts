@@ -109,12 +109,12 @@ export class DepthFeed {
 
 let sequence = 0;
 
-/** Kinesis-shaped records, `framesPerRecord` frames in each envelope. */
-export function toRecords(frames: Uint8Array[], framesPerRecord = 50) {
+/** Kinesis-shaped records, `framesPerRecord` frames in each envelope, received at `receiveTimeUs`. */
+export function toRecords(frames: Uint8Array[], framesPerRecord = 50, receiveTimeUs = 0) {
   const records: { data: Uint8Array; sequenceNumber: string }[] = [];
   for (let i = 0; i < frames.length; i += framesPerRecord) {
     const builder = new EnvelopeBuilder();
-    for (const f of frames.slice(i, i + framesPerRecord)) builder.tryAdd(f, 0);
+    for (const f of frames.slice(i, i + framesPerRecord)) builder.tryAdd(f, receiveTimeUs);
     records.push({ data: builder.finish(), sequenceNumber: String(++sequence).padStart(20, '0') });
   }
   return records;

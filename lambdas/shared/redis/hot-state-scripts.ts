@@ -129,8 +129,9 @@ return {m[1] or '0', m[2] or '0', m[3] or '', m[4] or '0',
 
 /**
  * The re-anchor's atomic swap. KEYS: 1 meta, 2 bids, 3 asks, 4 bidqty, 5 askqty, 6-9 the temporary
- * bids, asks, bidqty, askqty, 10 diffs, 11 lock. ARGV: 1 fencing token, 2 id of the last diff-log
- * entry replayed ('0-0' if none), 3 updateId, 4 eventTimeUs, 5 nowUs.
+ * bids, asks, bidqty, askqty, 10 diffs, 11 lock, 12 feature state. ARGV: 1 fencing token, 2 id of the
+ * last diff-log entry replayed ('0-0' if none), 3 updateId, 4 eventTimeUs, 5 nowUs, 6 the feature
+ * state advanced through the replayed diffs ('' leaves it: the aggregator was feeding it).
  * Returns {1, epoch} swapped; {0, lastLogId} when diffs arrived after the replay (catch up, retry);
  * {-1} when the lock is no longer ours (a newer re-anchor must win). Live keys are replaced by
  * RENAME, never cleared first: a reader sees the old book or the new one, nothing in between.
@@ -162,6 +163,7 @@ redis.call('HSET', KEYS[1], 'version', version, 'epoch', epoch, 'updateId', ARGV
 if ARGV[4] ~= '0' then redis.call('HSET', KEYS[1], 'eventTimeUs', ARGV[4]) end
 redis.call('HDEL', KEYS[1], 'stale', 'staleSinceUs')
 redis.call('HINCRBY', KEYS[1], 'reanchors', 1)
+if ARGV[6] ~= '' then redis.call('SET', KEYS[12], ARGV[6]) end
 redis.call('DEL', KEYS[11])
 return {1, tostring(epoch)}
 `;

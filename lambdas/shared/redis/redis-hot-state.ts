@@ -239,7 +239,7 @@ export class RedisHotState {
     const pipeline = this.redis.pipeline() as ChainableCommander & HotStateCommands;
     void pipeline.readBookTop(k.meta, k.bids, k.asks, k.bidQty, k.askQty, 1);
     pipeline.get(k.features);
-    pipeline.get(k.tradeState);
+    pipeline.hget(k.tradeState, 'state');
     const replies = (await pipeline.exec()) ?? [];
     const [top, features, tradeState] = [0, 1, 2].map((i) => {
       const [error, value] = replies[i] ?? [new Error('no reply')];

@@ -1,0 +1,58 @@
+/**
+ * A SnapshotSource that also writes every snapshot it hands the re-anchor to bronze `rest/depth`
+ * (docs/bronze-layout.md), so that each book the live state was anchored on can be rebuilt offline:
+ * a replay of bronze through core/model/feature-replay.ts starts from the same snapshot and so
+ * computes the same features. The key is named by the snapshot's update id, so a retried write
+ * replaces the same object. A failed write is reported and does not stop the re-anchor: a stale book
+ * costs more than a snapshot missing from bronze (the REST poller's periodic snapshots remain).
+ */
+import { formatDecimal } from '../../core/binance/decimal.ts';
+import { BINANCE_EXPONENT } from '../../core/binance/json-stream.ts';
+import type { Level } from '../../core/book/order-book.ts';
+import { bronzeKey } from '../../core/bronze/bronze-keys.ts';
+import type { DepthLine } from '../../core/bronze/bronze-lines.ts';
+import type { BronzeWriter } from '../../core/bronze/bronze-store.ts';
+import type { DepthSnapshot } from '../shared/binance/binance-rest-client.ts';
+import type { SnapshotSource } from './re-anchor.ts';
+
+const decimals = (levels: readonly Level[]): [string, string][] =>
+  levels.map(([p, q]) => [formatDecimal(p, BINANCE_EXPONENT), formatDecimal(q, BINANCE_EXPONENT)]);
+
+export class ArchivingSnapshotSource implements SnapshotSource {
+  archived = 0;
+  failures = 0;
+
+  constructor(
+    private readonly source: SnapshotSource,
+    private readonly writer: BronzeWriter,
+    /** Wall clock in µs: the line's receive time and the key's hour partition. */
+    private readonly nowUs: () => number,
+    private readonly onError: (error: unknown, key: string) => void = () => {},
+  ) {}
+
+  async depth(symbol: string, limit: number): Promise<DepthSnapshot> {
+    const snapshot = await this.source.depth(symbol, limit);
+    const recvTimeUs = this.nowUs();
+    const line: DepthLine = {
+      lastUpdateId: snapshot.lastUpdateId,
+      bids: decimals(snapshot.bids),
+      asks: decimals(snapshot.asks),
+      recvTimeUs,
+    };
+    const key = bronzeKey(
+      'rest/depth',
+      symbol,
+      recvTimeUs / 1000,
+      snapshot.lastUpdateId,
+      snapshot.lastUpdateId,
+    );
+    try {
+      await this.writer.write(key, [line]);
+      this.archived++;
+    } catch (error) {
+      this.failures++;
+      this.onError(error, key);
+    }
+    return snapshot;
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * Feature parity: the vectors the inference service serves equal, bit for bit, the vectors an offline
+ * replay of bronze computes for the same instants. A session of 90 s of market time runs through the
+ * real pieces on a real Redis and s3rver: the aggregator (depth and trades as separate streams, in
+ * either order), the re-anchor (first anchor, then after a dropped diff; snapshots older than the
+ * log, so it catches up) with its snapshots archived to bronze, the raw-stream archiver, inference
+ * and its served-vector log. Then bronze alone is read back, replayed through core/model on the
+ * 100 ms grid, and every served vector (from bronze `features/served`) is compared with the replay's.
+ */
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InferenceService, type ServedPrediction } from '../../containers/inference/inference-service.ts';
+import { ServedVectorLog } from '../../containers/inference/served-vector-log.ts';
+import { datasetPrefix } from '../../core/bronze/bronze-keys.ts';
+import {
+  FEATURE_NAMES,
+  type FeatureVector,
+  featureVectorFromJSON,
+} from '../../core/features/feature-names.ts';
+import { replayTape } from '../../core/model/feature-replay.ts';
+import { encodeTrades } from '../../core/sbe/encoder.ts';
+import { Aggregator } from '../../lambdas/aggregator/aggregator.ts';
+import { ArchivingSnapshotSource } from '../../lambdas/re-anchor/archiving-snapshot-source.ts';
+import { ReAnchor } from '../../lambdas/re-anchor/re-anchor.ts';
+import { readBronzeTape } from '../../lambdas/shared/bronze/read-bronze-tape.ts';
+import { S3BronzeReader } from '../../lambdas/shared/bronze/s3-bronze-reader.ts';
+import { S3BronzeWriter } from '../../lambdas/shared/bronze/s3-bronze-writer.ts';
+import { RedisHotState } from '../../lambdas/shared/redis/redis-hot-state.ts';
+import { StreamArchiver } from '../../lambdas/stream-archiver/stream-archiver.ts';
+import { type S3Emulator, startS3Emulator } from '../../local/emulators/s3-emulator.ts';
+import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
+import { DepthFeed, type FeedDiff, toRecords } from '../support/depth-feed.ts';
+import { dropSymbol, testRedis, uniqueSymbol } from '../support/redis.ts';
+
+const BUCKET = 'parity-bronze';
+/** 20-30 diffs of 20 ms per round: a round (a Kinesis batch) ends anywhere in a 100 ms step. */
+const diffsInRound = (round: number) => 20 + ((round * 7) % 11);
+const ROUNDS = 180; // 90 s: the 60 s windows fill up
+const GAP_ROUND = 110;
+const nowUs = () => Math.floor((performance.timeOrigin + performance.now()) * 1000);
+
+let redis: Redis;
+let s3: S3Emulator;
+let symbol: string;
+
+beforeAll(async () => {
+  redis = testRedis();
+  s3 = await startS3Emulator({ buckets: [BUCKET] });
+});
+afterAll(async () => {
+  await dropSymbol(redis, symbol);
+  await redis.quit();
+  await s3.close();
+});
+
+/** Seeded trades between the diffs: 0-3 fills per 20 ms, near the true mid, either side. */
+class TradeTape {
+  private id = 7_000_000_000;
+  private seed = 11;
+  constructor(private readonly symbol: string) {}
+
+  private random(): number {
+    this.seed = (this.seed * 1664525 + 1013904223) >>> 0;
+    return this.seed / 4294967296;
+  }
+
+  framesFor(diffs: readonly FeedDiff[], feed: DepthFeed): Uint8Array[] {
+    const frames: Uint8Array[] = [];
+    for (const d of diffs) {
+      if (this.random() < 0.4) continue;
+      const timeUs = d.eventTimeUs - 1000 - Math.floor(this.random() * 18) * 1000;
+      const bestBid = feed.truth.bids.best() as number;
+      const trades = Array.from({ length: 1 + Math.floor(this.random() * 3) }, () => ({
+        id: this.id++,
+        priceMantissa: bestBid + Math.floor(this.random() * 3) * 1_000_000,
+        qtyMantissa: 1000 + Math.floor(this.random() * 5_000_000),
+        isBuyerMaker: this.random() < 0.5,
+      }));
+      frames.push(
+        encodeTrades({
+          eventTimeUs: timeUs,
+          transactTimeUs: timeUs,
+          priceExponent: -8,
+          qtyExponent: -8,
+          symbol: this.symbol,
+          trades,
+        }),
+      );
+    }
+    return frames;
+  }
+}
+
+const sameBits = (a: number, b: number) => Object.is(a, b);
+
+describe('feature parity: served live vs recomputed from bronze', () => {
+  it('serves exactly the vectors a replay of bronze computes at the same instants', async () => {
+    symbol = uniqueSymbol();
+    const writer = new S3BronzeWriter(s3.client, BUCKET);
+    const feed = new DepthFeed(symbol, 23);
+    const trades = new TradeTape(symbol);
+    const store = new RedisHotState(redis);
+    const aggregator = new Aggregator(store, new WasmSbeDecoder(), nowUs);
+    let snapshotId = 0;
+    const snapshots = new ArchivingSnapshotSource(
+      { depth: async () => feed.snapshotAt(snapshotId) },
+      writer,
+      nowUs,
+    );
+    const reanchor = new ReAnchor({
+      redis,
+      decoder: new WasmSbeDecoder(),
+      snapshots,
+      nowUs,
+      snapshotRetryMs: 5,
+    });
+    const servedLog = new ServedVectorLog(writer);
+    const served: ServedPrediction[] = [];
+    const service = new InferenceService({
+      redis,
+      store,
+      symbols: [symbol],
+      model: () => ({ version: 'parity', predictLogReturn: () => 0 }),
+      onServed: (p) => {
+        served.push(p);
+        servedLog.add(p);
+      },
+    });
+    const archiver = new StreamArchiver({ writer, decoder: new WasmSbeDecoder() });
+    const archive = { depth: [] as ReturnType<typeof toRecords>, trade: [] as ReturnType<typeof toRecords> };
+    const flushArchive = async () => {
+      for (const stream of ['depth', 'trade'] as const) {
+        const records = archive[stream].map((r) => ({
+          ...r,
+          shardId: `shard-${stream}`,
+          partitionKey: symbol,
+        }));
+        if (records.length > 0) await archiver.archive(records, stream);
+        archive[stream] = [];
+      }
+    };
+
+    let reanchors = 0;
+    let diffCount = 0;
+    let dropped: FeedDiff | undefined;
+    for (let round = 0; round < ROUNDS; round++) {
+      let diffs = feed.take(diffsInRound(round));
+      const tradeFrames = trades.framesFor(diffs, feed);
+      // A diff lost before the ingestor: neither Redis nor bronze ever sees it.
+      if (round === GAP_ROUND) {
+        dropped = diffs[7] as FeedDiff;
+        diffs = diffs.filter((d) => d !== dropped);
+      }
+      diffCount += diffs.length;
+      const received = nowUs();
+      const depthRecords = toRecords(
+        diffs.map((d) => d.frame),
+        10,
+        received,
+      );
+      const tradeRecords = toRecords(tradeFrames, 10, received);
+      archive.depth.push(...depthRecords);
+      archive.trade.push(...tradeRecords);
+      // The two streams are consumed independently: either may be written first.
+      const [first, second] = round % 2 === 0 ? [tradeRecords, depthRecords] : [depthRecords, tradeRecords];
+      await aggregator.process(first);
+      await aggregator.process(second);
+      if (round === 0 || round === GAP_ROUND + 1) {
+        // Snapshots older than the log's end, so the re-anchor replays (and feeds) the rest: the
+        // first from the middle of the log, the second from inside the hole (right after the lost
+        // diff), which the diff that revealed the gap continues.
+        snapshotId = dropped
+          ? dropped.diff.lastUpdateId
+          : (diffs[diffs.length - 12] as FeedDiff).diff.lastUpdateId;
+        const result = await reanchor.run(symbol);
+        expect(result).toMatchObject({ status: 'swapped' });
+        expect(result.status === 'swapped' && result.replayed).toBeGreaterThan(0);
+        reanchors++;
+      }
+      await service.tick();
+      if (round % 20 === 19) await flushArchive();
+    }
+    await flushArchive();
+    await servedLog.flush();
+    expect(reanchors).toBe(2);
+    expect(service.flaggedBy).toMatchObject({ 'book-gap': 1 });
+
+    // Offline: nothing but bronze.
+    const reader = new S3BronzeReader(s3.client, BUCKET);
+    const bronze = await readBronzeTape(reader, symbol, new WasmSbeDecoder());
+    expect(bronze).toMatchObject({ snapshots: 2, undecodable: 0, diffs: diffCount });
+    const replay = replayTape(bronze.tape, { tickUs: 100_000 });
+    expect(replay.stats.gaps).toBe(1);
+    const offline = new Map(replay.vectors.map((v) => [v.eventTimeUs, v]));
+
+    const servedLines: { eventTimeUs: number; v: number; values: (number | null)[] }[] = [];
+    for (const key of await reader.list(datasetPrefix('features/served', symbol)))
+      servedLines.push(...(await reader.read<(typeof servedLines)[number]>(key)));
+    const live: FeatureVector[] = servedLines.map((l) => featureVectorFromJSON(l));
+    expect(live).toHaveLength(service.servedCount);
+    expect(live.length).toBeGreaterThan(150);
+
+    const mismatches: string[] = [];
+    for (const vector of live) {
+      const expected = offline.get(vector.eventTimeUs);
+      if (!expected) {
+        mismatches.push(`${vector.eventTimeUs}: no offline vector`);
+        continue;
+      }
+      FEATURE_NAMES.forEach((name, i) => {
+        const [a, b] = [vector.values[i] as number, expected.values[i] as number];
+        if (!sameBits(a, b)) mismatches.push(`${vector.eventTimeUs} ${name}: live ${a}, offline ${b}`);
+      });
+    }
+    expect(mismatches.slice(0, 20)).toEqual([]);
+    console.log(
+      `[parity] ${live.length} served vectors, ${mismatches.length} differing values; offline replay of ${bronze.diffs} diffs, ${bronze.trades} trades, ${bronze.snapshots} snapshots`,
+    );
+    // Not vacuous: after warm-up every feature has a value, and the trade features vary.
+    const complete = live.filter((v) => Array.from(v.values).every(Number.isFinite));
+    expect(complete.length).toBeGreaterThan(30);
+    const tfi = new Set(complete.map((v) => v.values[FEATURE_NAMES.indexOf('tfi_1s')]));
+    expect(tfi.size).toBeGreaterThan(10);
+  }, 60_000);
+});
