@@ -1,14 +1,25 @@
 /**
  * What bronze holds at the end of a session, checked the way the gap detector checks it: every
  * trade id the REST aggTrades cover must be in the archived trade stream or in the back-fill.
- * The count of ids still missing is the run summary's "no trade-id gap in bronze" figure.
+ * The count of ids still missing is the run summary's "no trade-id gap in bronze" figure. And the
+ * feature parity of what inference served with a replay of bronze.
  */
 import { datasetPrefix } from '../core/bronze/bronze-keys.ts';
 import type { AggTradeLine, StreamFrameLine } from '../core/bronze/bronze-lines.ts';
 import type { BronzeReader } from '../core/bronze/bronze-store.ts';
+import {
+  type FeatureVector,
+  type FeatureVectorJson,
+  featureVectorFromJSON,
+} from '../core/features/feature-names.ts';
+import { GRID_US } from '../core/features/feature-state.ts';
 import { IdIntervals } from '../core/gaps/id-intervals.ts';
 import { type AggRef, findTradeIdGaps } from '../core/gaps/trade-id-gaps.ts';
+import { compareWithReplay, type ParityReport } from '../core/model/feature-parity.ts';
+import { replayTape } from '../core/model/feature-replay.ts';
 import { TemplateId } from '../core/sbe/abi.ts';
+import type { SbeBatchDecoder } from '../core/sbe/batch-decoder.ts';
+import { readBronzeTape } from '../lambdas/shared/bronze/read-bronze-tape.ts';
 
 export interface TradeIdAudit {
   /** Trade ids REST covers (up to the newest both sides reached) that bronze lacks. */
@@ -49,4 +60,22 @@ export async function auditTradeIds(reader: BronzeReader, symbol: string): Promi
     streamedTrades,
     backfilledTrades,
   };
+}
+
+/**
+ * Feature parity over the session: every vector inference served (bronze `features/served`)
+ * against a replay of the session's bronze market data on the 100 ms grid.
+ */
+export async function auditFeatureParity(
+  reader: BronzeReader,
+  symbol: string,
+  decoder: SbeBatchDecoder,
+): Promise<ParityReport> {
+  const { tape } = await readBronzeTape(reader, symbol, decoder);
+  const offline = replayTape(tape, { tickUs: GRID_US }).vectors;
+  const served: FeatureVector[] = [];
+  for (const key of await reader.list(datasetPrefix('features/served', symbol))) {
+    for (const line of await reader.read<FeatureVectorJson>(key)) served.push(featureVectorFromJSON(line));
+  }
+  return compareWithReplay(served, offline);
 }

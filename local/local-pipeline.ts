@@ -15,6 +15,7 @@ import { ServedVectorLog } from '../containers/inference/served-vector-log.ts';
 import { SbeIngestor } from '../containers/sbe-ingestor/sbe-ingestor.ts';
 import type { StreamKind } from '../containers/sbe-ingestor/stream-kind.ts';
 import { symbolKeys } from '../core/hot-state/keys.ts';
+import type { ParityReport } from '../core/model/feature-parity.ts';
 import { WeightBudget } from '../core/rate-limit/weight-budget.ts';
 import { Aggregator } from '../lambdas/aggregator/aggregator.ts';
 import { createAggregatorHandler } from '../lambdas/aggregator/handler.ts';
@@ -41,7 +42,7 @@ import type { SqlClient } from '../lambdas/shared/sql/sql-client.ts';
 import { createStreamArchiverHandler } from '../lambdas/stream-archiver/handler.ts';
 import { StreamArchiver } from '../lambdas/stream-archiver/stream-archiver.ts';
 import { WasmSbeDecoder } from '../native/wasm-decoder.ts';
-import { auditTradeIds, type TradeIdAudit } from './bronze-audit.ts';
+import { auditFeatureParity, auditTradeIds, type TradeIdAudit } from './bronze-audit.ts';
 import type { SourceChoice, StartOptions } from './cli-options.ts';
 import { type KinesisEmulator, startKinesisEmulator } from './emulators/kinesis-emulator.ts';
 import { type S3Emulator, startS3Emulator } from './emulators/s3-emulator.ts';
@@ -154,6 +155,7 @@ export class LocalPipeline {
   sql: SqlClient | undefined;
   firstModel: FirstModelTrainer | undefined;
   private tradeAudit: TradeIdAudit | undefined;
+  private parity: ParityReport | undefined;
   private staleAtEnd: string | null = null;
   private truthTimer: NodeJS.Timeout | undefined;
   private startedAtMs = 0;
@@ -529,7 +531,12 @@ export class LocalPipeline {
     this.figures.bronzeObjects = await this.countBronzeObjects();
     if (this.s3) {
       const reader = new S3BronzeReader(this.s3.client, BRONZE_BUCKET_LOCAL);
-      this.tradeAudit = await auditTradeIds(reader, this.options.symbols[0] as string).catch(() => undefined);
+      const symbol = this.options.symbols[0] as string;
+      this.tradeAudit = await auditTradeIds(reader, symbol).catch(() => undefined);
+      this.parity = await auditFeatureParity(reader, symbol, new WasmSbeDecoder()).catch((error) => {
+        this.log('warn', 'feature parity not checked', { error: String(error) });
+        return undefined;
+      });
     }
     this.staleAtEnd = this.store
       ? ((await this.store.readBookTop(this.options.symbols[0] as string, 1).catch(() => undefined))?.stale ??
@@ -642,6 +649,15 @@ export class LocalPipeline {
         fullBookChecks: f.fullBookChecks,
       },
       predictions: this.predictionSummary(),
+      featureParity: this.parity
+        ? {
+            served: this.parity.served,
+            identical: this.parity.identical,
+            missingOffline: this.parity.missingOffline,
+            differingByFeature: this.parity.differingByFeature,
+            examples: this.parity.examples,
+          }
+        : null,
       latencyMs: {
         // A replay's exchange times are historical: only the path from the ingestor is measurable.
         exchangeToRedisP50: replay ? null : percentile(f.latenciesMs, 0.5),

@@ -34,6 +34,19 @@ export interface RunSummary {
     /** Ticks that served no prediction, by reason (stale book, stale or missing features). */
     flagged: Record<string, number>;
   };
+  /**
+   * Every vector inference served (bronze `features/served`) against a replay of the session's bronze
+   * on the 100 ms grid: identical means equal bit for bit. Null when it could not be checked.
+   */
+  featureParity: {
+    served: number;
+    identical: number;
+    /** Served at an instant the replay had no book for. */
+    missingOffline: number;
+    differingByFeature: Record<string, number>;
+    /** The first differences, `<time> <feature>: live x, offline y`. */
+    examples: string[];
+  } | null;
   latencyMs: {
     /** Exchange event time → Redis; null for a replay, whose event times are historical. */
     exchangeToRedisP50: number | null;

@@ -45,10 +45,11 @@ export interface DepthWrite {
   /** Exchange time of the last applied diff (0 if none). */
   lastEventTimeUs: number;
   /**
-   * The instant the batch's feature vector describes: the last applied diff's time floored to the
-   * 100 ms feature grid (undefined if no diff applied), and the top of the book as of that instant
-   * (after the last diff at or before it). Diffs later in the same 100 ms belong to the next instant;
-   * an offline replay of the same diffs sees the same book there (core/model/feature-replay.ts).
+   * The instant the batch's feature vector describes: the newest 100 ms grid point its diffs reached
+   * or crossed, and the top of the book as of that instant (after the last diff at or before it).
+   * Diffs later in the same 100 ms belong to the next instant; an offline replay of the same diffs
+   * sees the same book there (core/model/feature-replay.ts). Undefined when the batch crossed no
+   * grid point (its diffs all follow one that already had): the vector of that instant stands.
    */
   featureTimeUs?: number;
   featureTop?: BookTop;
@@ -135,10 +136,13 @@ export class DepthBatch {
       return;
     }
     // Applied at the feature state's time, which never goes back (a late diff joins the latest).
-    const t = Math.max(eventTimeUs, s.features.lastBookTimeUs ?? 0);
+    const previousUs = s.features.lastBookTimeUs;
+    const t = Math.max(eventTimeUs, previousUs ?? 0);
     const grid = Math.floor(t / GRID_US) * GRID_US;
-    if (grid > this.gridTimeUs && t > grid) {
-      // The first diff past a grid point: the book before it is the book as of that point.
+    if (t > grid && (previousUs === undefined || previousUs <= grid)) {
+      // The first diff past a grid point (in this batch or any before): the book before it is the
+      // book as of that point. A diff later in the same 100 ms leaves it: the batch that crossed the
+      // point (maybe an earlier one) has described it already.
       this.gridTop =
         this.currentTop ?? bookTopFromSides(book.bids, book.asks, s.priceExponent, s.qtyExponent);
       this.gridTimeUs = grid;

@@ -76,6 +76,28 @@ describe('DepthBatch feature instant', () => {
     expect(plan.featureTop).toEqual(beforeThirdCell);
   });
 
+  it('leaves an instant to the batch that crossed it, when a later batch stays in the same 100 ms', () => {
+    const s = state();
+    const first = new DepthBatch(s);
+    diff(first, 101, T0 + 10_000, 1e8);
+    const atGrid = topOf(s);
+    diff(first, 102, T0 + 120_000, 2e8); // crosses T0+100 ms: the book as of it is after 101
+    diff(first, 103, T0 + 140_000, 3e8);
+    expect(first.finish()).toMatchObject({ featureTimeUs: T0 + 100_000, featureTop: atGrid });
+
+    // Still before T0+200 ms: nothing new to describe (the book at the batch start is already past
+    // T0+100 ms, so it is not the book as of it).
+    const second = new DepthBatch(s);
+    diff(second, 104, T0 + 160_000, 4e8);
+    expect(second.finish().featureTimeUs).toBeUndefined();
+
+    const third = new DepthBatch(s);
+    diff(third, 105, T0 + 180_000, 5e8);
+    const beforeCrossing = topOf(s);
+    diff(third, 106, T0 + 230_000, 6e8);
+    expect(third.finish()).toMatchObject({ featureTimeUs: T0 + 200_000, featureTop: beforeCrossing });
+  });
+
   it('has no feature instant when no diff applied', () => {
     const s = state();
     const batch = new DepthBatch(s);

@@ -1,0 +1,59 @@
+/**
+ * Served feature vectors compared with the vectors an offline replay computed for the same instants
+ * (core/model/feature-replay.ts): the check that training and serving see identical numbers
+ * (docs/adr/0030-features.md). Values are compared bit for bit (NaN equals NaN, 0 differs from -0).
+ * Pure.
+ */
+import { FEATURE_NAMES, type FeatureName, type FeatureVector } from '../features/feature-names.ts';
+
+export interface ParityReport {
+  served: number;
+  /** Served vectors whose instant the replay also computed. */
+  compared: number;
+  /** Compared vectors equal in every value. */
+  identical: number;
+  /** Served vectors at an instant the replay had no book for. */
+  missingOffline: number;
+  /** For each feature that ever differed, in how many compared vectors. */
+  differingByFeature: Partial<Record<FeatureName, number>>;
+  /** The first few differences, readable (`<time> <feature>: live x, offline y`). */
+  examples: string[];
+}
+
+const EXAMPLES = 20;
+
+export function compareWithReplay(
+  served: readonly FeatureVector[],
+  offline: readonly FeatureVector[],
+): ParityReport {
+  const byTime = new Map(offline.map((v) => [v.eventTimeUs, v]));
+  const report: ParityReport = {
+    served: served.length,
+    compared: 0,
+    identical: 0,
+    missingOffline: 0,
+    differingByFeature: {},
+    examples: [],
+  };
+  for (const vector of served) {
+    const expected = byTime.get(vector.eventTimeUs);
+    if (!expected) {
+      report.missingOffline++;
+      if (report.examples.length < EXAMPLES) report.examples.push(`${vector.eventTimeUs}: no offline vector`);
+      continue;
+    }
+    report.compared++;
+    let same = true;
+    FEATURE_NAMES.forEach((name, i) => {
+      const live = vector.values[i] as number;
+      const replayed = expected.values[i] as number;
+      if (Object.is(live, replayed)) return;
+      same = false;
+      report.differingByFeature[name] = (report.differingByFeature[name] ?? 0) + 1;
+      if (report.examples.length < EXAMPLES)
+        report.examples.push(`${vector.eventTimeUs} ${name}: live ${live}, offline ${replayed}`);
+    });
+    if (same) report.identical++;
+  }
+  return report;
+}
