@@ -58,7 +58,7 @@ describe('npm start, end to end', () => {
       const { summary: s, output } = await npmStart(['--faults', faults, '--seed', '7'], REDIS_DB.endToEnd);
       const injected = s.venue?.faultsInjected ?? {};
       console.info(
-        `[e2e sim] ${JSON.stringify({ book: s.book, predictions: s.predictions, latencyMs: s.latencyMs, faults: injected })}`,
+        `[e2e sim] ${JSON.stringify({ book: s.book, predictions: s.predictions, featureParity: s.featureParity, latencyMs: s.latencyMs, faults: injected })}`,
       );
       // Frames flowed, and every corrupt frame was counted as a decode error.
       expect(s.frames.received).toBeGreaterThan(5000);
@@ -93,6 +93,14 @@ describe('npm start, end to end', () => {
       expect(s.latencyMs.ingestToRedisP99).not.toBeNull();
       expect(s.latencyMs.inferenceP99).not.toBeNull();
       expect(s.aggregator.deadLetters).toBe(0);
+      // Served vectors against a replay of bronze: every one has its offline twin, and the book and
+      // trade features at each instant are identical. Windowed book-flow features may differ after a
+      // reordered diff: live had no book until the re-anchor, the replay (in exchange-time order)
+      // applied the late diff where it belongs.
+      const parity = s.featureParity as NonNullable<typeof s.featureParity>;
+      expect(parity.served).toBeGreaterThanOrEqual(20);
+      expect(parity.missingOffline).toBe(0);
+      for (const name of Object.keys(parity.differingByFeature)) expect(name).toMatch(/^(ofi|ret|rv)_/);
       expect(output).toContain('dashboard: http://127.0.0.1:');
     },
     (SECONDS + 90) * 1000,
@@ -104,7 +112,7 @@ describe('npm start, end to end', () => {
       const source = `replay:${RECORDING_2024.map(sharedDataPath).join(',')}`;
       const { summary: s } = await npmStart(['--source', source], REDIS_DB.endToEndReplay);
       console.info(
-        `[e2e replay] ${JSON.stringify({ book: s.book, predictions: s.predictions, latencyMs: s.latencyMs })}`,
+        `[e2e replay] ${JSON.stringify({ book: s.book, predictions: s.predictions, featureParity: s.featureParity, latencyMs: s.latencyMs })}`,
       );
       expect(s.frames.received).toBeGreaterThan(5000);
       expect(s.frames.decodeErrors).toBe(0);
@@ -116,6 +124,9 @@ describe('npm start, end to end', () => {
       expect(s.bronze.tradeIdGaps).toBe(0);
       expect(s.predictions.count).toBeGreaterThanOrEqual(20);
       expect(s.predictions.scored).toBeGreaterThanOrEqual(20);
+      // With nothing lost or reordered, every served vector equals the replay of bronze bit for bit.
+      expect(s.featureParity?.served).toBeGreaterThanOrEqual(20);
+      expect(s.featureParity?.identical).toBe(s.featureParity?.served);
       // Historical exchange times say nothing about our latency; the ingestor's receive times do.
       expect(s.latencyMs.exchangeToRedisP99).toBeNull();
       expect(s.latencyMs.ingestToRedisP99).toBeGreaterThan(0);
