@@ -1,9 +1,10 @@
 /**
  * `npm run bench:inference`: the inference service's tick against the local Redis (database 15):
- * one round trip reading the top of book and the feature vector, a forward pass of an MLP with the
+ * one round trip reading the top of book, the feature vector and the trade windows' state (60 s of
+ * trades, parsed to complete the trade features), a forward pass of an MLP with the
  * trainer's default architecture (40-32-16-1, seeded weights: the arithmetic of a real model), one
  * round trip writing the prediction and the score. Latency from the tick to the prediction written.
- * The state is built by the real aggregator and re-anchor from a synthetic depth feed.
+ * The state is built by the real aggregator and re-anchor from a synthetic depth feed and trades.
  */
 import { Redis } from 'ioredis';
 import { InferenceService } from '../../containers/inference/inference-service.ts';
@@ -16,6 +17,7 @@ import { ReAnchor } from '../../lambdas/re-anchor/re-anchor.ts';
 import { RedisHotState } from '../../lambdas/shared/redis/redis-hot-state.ts';
 import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
 import { DepthFeed, toRecords } from '../../test/support/depth-feed.ts';
+import { TradeTape } from '../../test/support/trade-tape.ts';
 
 const TICKS = Number(process.env.BENCH_TICKS ?? 2000);
 const SYMBOL = 'BENCHINFUSDT';
@@ -40,7 +42,13 @@ await new ReAnchor({
   snapshots: { depth: async () => feed.snapshotAt(snapshotId) },
   nowUs,
 }).run(SYMBOL);
-await aggregator.process(toRecords(feed.take(200).map((d) => d.frame)));
+// 64 s of diffs with their trades: full 60 s trade windows, whose state inference reads each tick.
+const trades = new TradeTape(SYMBOL);
+for (let second = 0; second < 64; second++) {
+  const diffs = feed.take(50);
+  await aggregator.process(toRecords(trades.framesFor(diffs, feed)));
+  await aggregator.process(toRecords(diffs.map((d) => d.frame)));
+}
 snapshotId = feed.truth.updateId;
 
 // An MLP of the trainer's default shape with seeded weights.

@@ -20,7 +20,6 @@ import {
 } from '../../core/features/feature-names.ts';
 import { compareWithReplay } from '../../core/model/feature-parity.ts';
 import { replayTape } from '../../core/model/feature-replay.ts';
-import { encodeTrades } from '../../core/sbe/encoder.ts';
 import { Aggregator } from '../../lambdas/aggregator/aggregator.ts';
 import { ArchivingSnapshotSource } from '../../lambdas/re-anchor/archiving-snapshot-source.ts';
 import { ReAnchor } from '../../lambdas/re-anchor/re-anchor.ts';
@@ -33,6 +32,7 @@ import { type S3Emulator, startS3Emulator } from '../../local/emulators/s3-emula
 import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
 import { DepthFeed, type FeedDiff, toRecords } from '../support/depth-feed.ts';
 import { dropSymbol, testRedis, uniqueSymbol } from '../support/redis.ts';
+import { TradeTape } from '../support/trade-tape.ts';
 
 const BUCKET = 'parity-bronze';
 /**
@@ -58,44 +58,6 @@ afterAll(async () => {
   await redis.quit();
   await s3.close();
 });
-
-/** Seeded trades between the diffs: 0-3 fills per 20 ms, near the true mid, either side. */
-class TradeTape {
-  private id = 7_000_000_000;
-  private seed = 11;
-  constructor(private readonly symbol: string) {}
-
-  private random(): number {
-    this.seed = (this.seed * 1664525 + 1013904223) >>> 0;
-    return this.seed / 4294967296;
-  }
-
-  framesFor(diffs: readonly FeedDiff[], feed: DepthFeed): Uint8Array[] {
-    const frames: Uint8Array[] = [];
-    for (const d of diffs) {
-      if (this.random() < 0.4) continue;
-      const timeUs = d.eventTimeUs - 1000 - Math.floor(this.random() * 18) * 1000;
-      const bestBid = feed.truth.bids.best() as number;
-      const trades = Array.from({ length: 1 + Math.floor(this.random() * 3) }, () => ({
-        id: this.id++,
-        priceMantissa: bestBid + Math.floor(this.random() * 3) * 1_000_000,
-        qtyMantissa: 1000 + Math.floor(this.random() * 5_000_000),
-        isBuyerMaker: this.random() < 0.5,
-      }));
-      frames.push(
-        encodeTrades({
-          eventTimeUs: timeUs,
-          transactTimeUs: timeUs,
-          priceExponent: -8,
-          qtyExponent: -8,
-          symbol: this.symbol,
-          trades,
-        }),
-      );
-    }
-    return frames;
-  }
-}
 
 describe('feature parity: served live vs recomputed from bronze', () => {
   it('serves exactly the vectors a replay of bronze computes at the same instants', async () => {
