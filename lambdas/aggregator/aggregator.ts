@@ -152,7 +152,10 @@ export class Aggregator {
     only: Set<string> | undefined,
     firstAttempt: boolean,
   ): Promise<Set<string>> {
-    await this.loadMissing(records, only, outcome);
+    // Another invocation on this instance may drop a mirror (its conflict) while this one awaits, so
+    // the check that every mirror is there runs with no await between it and the planning below.
+    for (let needed = await this.loadMissing(records, only, outcome); !this.mirrored(needed); )
+      needed = await this.loadMissing(records, only, outcome);
     // From here to the write nothing awaits: the decoder's records and the envelope scratch area are
     // shared, and another invocation in this process (the local runtime runs three) may decode as
     // soon as this one yields.
@@ -240,7 +243,8 @@ export class Aggregator {
     records: readonly AggregatorRecord[],
     only: Set<string> | undefined,
     outcome: BatchOutcome,
-  ): Promise<void> {
+  ): Promise<{ depth: Set<string>; trades: Set<string> }> {
+    const needed = { depth: new Set<string>(), trades: new Set<string>() };
     const depth = new Map<string, { priceExponent: number; qtyExponent: number }>();
     const trades = new Set<string>();
     for (const record of records) {
@@ -252,14 +256,16 @@ export class Aggregator {
         if (only && !only.has(symbol)) continue;
         const templateId = field(decoded, i, Field.TemplateId);
         if (templateId === TemplateId.DepthDiff || templateId === TemplateId.DepthSnapshot) {
+          needed.depth.add(symbol);
           if (!this.depth.has(symbol) && !depth.has(symbol)) {
             depth.set(symbol, {
               priceExponent: field(decoded, i, Field.PriceExponent),
               qtyExponent: field(decoded, i, Field.QtyExponent),
             });
           }
-        } else if (templateId === TemplateId.Trades && !this.trades.has(symbol)) {
-          trades.add(symbol);
+        } else if (templateId === TemplateId.Trades) {
+          needed.trades.add(symbol);
+          if (!this.trades.has(symbol)) trades.add(symbol);
         }
       }
     }
@@ -271,6 +277,13 @@ export class Aggregator {
       await this.loadTrades(symbol);
       outcome.redisRoundTrips++;
     }
+    return needed;
+  }
+
+  private mirrored(needed: { depth: Set<string>; trades: Set<string> }): boolean {
+    for (const symbol of needed.depth) if (!this.depth.has(symbol)) return false;
+    for (const symbol of needed.trades) if (!this.trades.has(symbol)) return false;
+    return true;
   }
 
   private async write(

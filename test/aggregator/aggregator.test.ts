@@ -12,7 +12,7 @@ import { Aggregator } from '../../lambdas/aggregator/aggregator.ts';
 import { ReAnchor } from '../../lambdas/re-anchor/re-anchor.ts';
 import { RedisHotState } from '../../lambdas/shared/redis/redis-hot-state.ts';
 import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
-import { DepthFeed, toRecords } from '../support/depth-feed.ts';
+import { DepthFeed, type FeedDiff, toRecords } from '../support/depth-feed.ts';
 import { dropSymbol, keysOf, testRedis, uniqueSymbol } from '../support/redis.ts';
 
 let redis: Redis;
@@ -323,6 +323,28 @@ describe('re-anchor', () => {
     expect(reads).toBeGreaterThan(50);
     expect(problems).toEqual([]);
     await expectBookEqualsTruth(store, feed);
+  });
+
+  it('advances the feature state through the diffs it replays only while nobody else fed it', async () => {
+    const { feed, aggregator, reanchor, snapshotAt } = setUp(12);
+    const k = symbolKeys(symbol);
+    const featureTime = async () => JSON.parse((await redis.get(k.featureState)) ?? 'null')?.lastTimeUs;
+    // No book yet: 10 diffs logged, the snapshot at the 4th, so the re-anchor replays and feeds 6.
+    const first = feed.take(10);
+    await aggregator.process(toRecords(first.map((d) => d.frame)));
+    expect(await featureTime()).toBeUndefined();
+    snapshotAt((first[3] as FeedDiff).diff.lastUpdateId);
+    expect(await reanchor.run(symbol)).toMatchObject({ status: 'swapped', replayed: 6 });
+    expect(await featureTime()).toBe(first[9]?.eventTimeUs);
+
+    // A live book: the aggregator feeds the state, and a re-anchor (say after a checksum doubt)
+    // replaying diffs the aggregator already fed must leave it alone.
+    const later = feed.take(10);
+    await aggregator.process(toRecords(later.map((d) => d.frame)));
+    const before = await redis.get(k.featureState);
+    snapshotAt((later[2] as FeedDiff).diff.lastUpdateId);
+    expect(await reanchor.run(symbol)).toMatchObject({ status: 'swapped', replayed: 7 });
+    expect(await redis.get(k.featureState)).toBe(before);
   });
 
   it('cannot overwrite a newer re-anchor after its own lock expired', async () => {
