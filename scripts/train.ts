@@ -1,5 +1,6 @@
 /**
- * `npm run train -- --data <recording[,…] | dir | postgres://… | pglite:<dir>> [--model-dir <dir>] [--hp '<json>']`
+ * `npm run train -- --data <recording[,…] | dir | s3://<bronze bucket> | postgres://… | pglite:<dir>> [--model-dir <dir>] [--hp '<json>']`
+ * (a bronze bucket or its copy: the served vectors, or on a cold start its market data replayed).
  * Trains, scores against the baselines on the held-out span, writes `models/<version>/` to the model
  * store (MODELS_BUCKET, else --model-dir / MODEL_STORE_DIR / .models) and promotes only a winner.
  * A progress bar on stderr when it is a terminal; the metrics JSON on stdout.

@@ -2,20 +2,34 @@
  * Where the trainer's rows come from, by a `--data` spec:
  * - `a.txt.gz[,b.txt.gz…]` or a directory of `*_raw_stream.txt[.gz]`: recordings replayed through
  *   core/features (cold start);
- * - a directory holding bronze `features/served/**.ndjson.gz` (a copy of the bucket): served vectors;
+ * - `s3://<bronze bucket>` or a directory holding a copy of it: the served vectors
+ *   (`features/served`), or, with too few of them, the bronze market data replayed through
+ *   core/features (datasetFromBronze);
  * - `postgres://…`, `pglite:<dir>`: the data connector's `features` table (or a SqlClient passed in,
  *   e.g. the Data API in AWS).
  * Served vectors are labelled from the vector 10 s later (core/model/dataset.ts explains why that is
- * the same label). Vectors of another FEATURE_VERSION are refused by the readers.
+ * the same label). Vectors of another FEATURE_VERSION are left out.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
-import { FEATURE_VERSION, type FeatureVector } from '../../core/features/feature-names.ts';
-import { type Dataset, datasetFromServedVectors } from '../../core/model/dataset.ts';
-import { parseBronzeKey, parseBronzeObject } from '../../lambdas/data-connector/bronze-objects.ts';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { datasetPrefix } from '../../core/bronze/bronze-keys.ts';
+import type { BronzeReader } from '../../core/bronze/bronze-store.ts';
+import {
+  FEATURE_VERSION,
+  type FeatureVector,
+  type FeatureVectorJson,
+  featureVectorFromJSON,
+} from '../../core/features/feature-names.ts';
+import { type Dataset, datasetFromReplay, datasetFromServedVectors } from '../../core/model/dataset.ts';
+import { type ReplayStats, replayTape } from '../../core/model/feature-replay.ts';
+import { type AwsClientOptions, s3Client } from '../../lambdas/shared/aws-clients.ts';
+import { readBronzeTape } from '../../lambdas/shared/bronze/read-bronze-tape.ts';
+import { S3BronzeReader } from '../../lambdas/shared/bronze/s3-bronze-reader.ts';
 import { MarketDataRepository } from '../../lambdas/shared/sql/market-data-repository.ts';
 import { openSqlClient, sqlTargetFromUrl } from '../../lambdas/shared/sql/open-sql-client.ts';
 import type { SqlClient } from '../../lambdas/shared/sql/sql-client.ts';
+import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
+import { DirectoryBronzeReader } from './directory-bronze-reader.ts';
 import { datasetFromRecordings } from './recording-dataset.ts';
 
 const RECORDING = /_raw_stream\.txt(\.gz)?$|\.txt\.gz$/;
@@ -43,28 +57,40 @@ export async function datasetFromSql(
   return datasetFromServedVectors(vectors, `${source}:features(${vectors.length})`);
 }
 
-/** Served vectors from a local copy of the bronze bucket. */
-export async function datasetFromBronzeDirectory(dir: string, symbol = 'BTCUSDT'): Promise<Dataset> {
+/**
+ * Labelled rows of served vectors below which the trainer replays the market data instead: the
+ * promotion rule needs 30 held-out rows, a fifth of the data, and anything less is not a model.
+ */
+export const MIN_SERVED_ROWS = 150;
+
+/**
+ * From bronze: the vectors inference served (`features/served`, of this FEATURE_VERSION) when they make
+ * enough rows; otherwise (a cold start, or features redefined) the market data replayed through
+ * core/features (`stream/depth`, `stream/trade`, `rest/depth`), 2 s ticks as served.
+ */
+export async function datasetFromBronze(
+  reader: BronzeReader,
+  source: string,
+  symbol = 'BTCUSDT',
+): Promise<Dataset & { replay?: ReplayStats }> {
   const vectors: FeatureVector[] = [];
-  for (const path of await walk(dir)) {
-    const rel = relative(dir, path).split('\\').join('/');
-    const at = rel.indexOf('bronze/');
-    const k = parseBronzeKey(at >= 0 ? rel.slice(at) : `bronze/${rel}`);
-    if (k?.dataset !== 'features/served' || k.symbol !== symbol) continue;
-    const parsed = parseBronzeObject(k, await readFile(path));
-    if (parsed.dataset !== 'features/served') continue;
-    for (const r of parsed.rows) {
-      if (r.featureVersion !== FEATURE_VERSION) continue;
-      vectors.push({
-        eventTimeUs: r.eventTimeUs,
-        values: r.values.map((x) => (x === null ? Number.NaN : x)),
-      });
-    }
+  for (const key of await reader.list(datasetPrefix('features/served', symbol))) {
+    for (const line of await reader.read<FeatureVectorJson>(key))
+      if (line.v === FEATURE_VERSION) vectors.push(featureVectorFromJSON(line));
   }
-  return datasetFromServedVectors(vectors, `bronze:${dir}`);
+  const served = datasetFromServedVectors(vectors, `${source} features/served(${vectors.length})`);
+  if (served.rows.length >= MIN_SERVED_ROWS) return served;
+  const { tape } = await readBronzeTape(reader, symbol, new WasmSbeDecoder());
+  const { vectors: replayed, mids, stats } = replayTape(tape);
+  const replay = { ...datasetFromReplay(replayed, mids, `${source} market data replayed`), replay: stats };
+  // Bronze without its market data (a copy of features/served only): the few served rows it is.
+  return replay.rows.length >= served.rows.length ? replay : served;
 }
 
-export async function loadDataset(spec: string): Promise<Dataset> {
+export async function loadDataset(
+  spec: string,
+  aws: AwsClientOptions = { region: 'ap-northeast-1' },
+): Promise<Dataset> {
   if (/^(postgres(ql)?:\/\/|pglite:)/.test(spec)) {
     const sql = await openSqlClient(sqlTargetFromUrl(spec));
     try {
@@ -78,14 +104,16 @@ export async function loadDataset(spec: string): Promise<Dataset> {
     .map((p) => p.trim())
     .filter(Boolean);
   if (parts.length > 1 || RECORDING.test(spec)) return datasetFromRecordings(parts);
+  const bucket = /^s3:\/\/([^/]+)\/?$/.exec(spec)?.[1];
+  if (bucket) return datasetFromBronze(new S3BronzeReader(s3Client(aws), bucket), spec);
   const info = await stat(spec).catch(() => undefined);
   if (!info) throw new DataSourceError(`--data ${spec}: no such file or directory.`);
   if (!info.isDirectory()) return datasetFromRecordings([spec]);
   const files = await walk(spec);
   const recordings = files.filter((f) => /_raw_stream\.txt(\.gz)?$/.test(f));
   if (recordings.length > 0) return datasetFromRecordings(recordings);
-  const dataset = await datasetFromBronzeDirectory(spec);
+  const dataset = await datasetFromBronze(new DirectoryBronzeReader(spec), `bronze:${spec}`);
   if (dataset.rows.length === 0)
-    throw new DataSourceError(`--data ${spec}: neither recordings nor bronze features/served objects found.`);
+    throw new DataSourceError(`--data ${spec}: neither recordings nor bronze with enough data found.`);
   return dataset;
 }

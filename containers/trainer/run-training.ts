@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import {
   AWS_ENDPOINT_URL,
   AWS_REGION,
+  BRONZE_BUCKET,
   DB_CLUSTER_ARN,
   DB_NAME,
   DB_SECRET_ARN,
@@ -26,10 +27,11 @@ import {
 import type { Dataset } from '../../core/model/dataset.ts';
 import type { ModelStore } from '../../core/model/model-store.ts';
 import { s3Client } from '../../lambdas/shared/aws-clients.ts';
+import { S3BronzeReader } from '../../lambdas/shared/bronze/s3-bronze-reader.ts';
 import { LocalModelStore } from '../../lambdas/shared/model-store/local-model-store.ts';
 import { S3ModelStore } from '../../lambdas/shared/model-store/s3-model-store.ts';
 import { openSqlClient } from '../../lambdas/shared/sql/open-sql-client.ts';
-import { datasetFromSql, loadDataset } from './data-sources.ts';
+import { datasetFromBronze, datasetFromSql, loadDataset, MIN_SERVED_ROWS } from './data-sources.ts';
 import { type Hyperparameters, parseHyperparameters } from './hyperparameters.ts';
 import type { EpochProgress } from './mlp.ts';
 import { runTrainJob, type TrainJobResult } from './train-job.ts';
@@ -62,9 +64,10 @@ async function hyperparameters(o: TrainingCliOptions, cli: string | undefined): 
 
 async function dataset(o: TrainingCliOptions, spec: string | undefined): Promise<Dataset> {
   const paths = o.sagemaker ?? SAGEMAKER;
+  const aws = { region: o.env[AWS_REGION] ?? 'ap-northeast-1', endpoint: o.env[AWS_ENDPOINT_URL] };
   const chosen =
     spec ?? o.env[TRAINER_DATA] ?? (existsSync(paths.trainingChannel) ? paths.trainingChannel : undefined);
-  if (chosen) return loadDataset(chosen);
+  if (chosen) return loadDataset(chosen, aws);
   const cluster = o.env[DB_CLUSTER_ARN];
   const secret = o.env[DB_SECRET_ARN];
   if (cluster && secret) {
@@ -73,14 +76,19 @@ async function dataset(o: TrainingCliOptions, spec: string | undefined): Promise
       resourceArn: cluster,
       secretArn: secret,
       database: o.env[DB_NAME] ?? 'pipeline',
-      region: o.env[AWS_REGION] ?? 'ap-northeast-1',
-      ...(o.env[AWS_ENDPOINT_URL] ? { endpoint: o.env[AWS_ENDPOINT_URL] } : {}),
+      ...aws,
     });
+    let warehouse: Dataset;
     try {
-      return await datasetFromSql(sql, 'BTCUSDT', 'aurora');
+      warehouse = await datasetFromSql(sql, 'BTCUSDT', 'aurora');
     } finally {
       await sql.close();
     }
+    // Cold start (or features redefined): too few served vectors, so replay bronze's market data.
+    const bucket = o.env[BRONZE_BUCKET];
+    if (warehouse.rows.length >= MIN_SERVED_ROWS || !bucket) return warehouse;
+    o.log('too few served vectors: replaying bronze', { rows: warehouse.rows.length, bucket });
+    return datasetFromBronze(new S3BronzeReader(s3Client(aws), bucket), `s3://${bucket}`);
   }
   throw new Error(`No data: pass --data, set ${TRAINER_DATA}, or ${DB_CLUSTER_ARN} and ${DB_SECRET_ARN}.`);
 }

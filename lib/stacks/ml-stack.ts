@@ -78,6 +78,7 @@ export const TRAINER_BUILD_CONTEXT = [
   'lambdas/shared',
   'lambdas/data-connector',
   'local/recordings',
+  'native',
   'containers/trainer',
 ] as const;
 
@@ -100,6 +101,8 @@ export const ML_PREFIXES = {
   models: 'models/*',
   currentModel: 'models/current/*',
   servedVectors: 'bronze/features/served/*',
+  /** What the trainer replays on a cold start (too few served vectors): market data and snapshots. */
+  marketData: ['bronze/stream/depth/*', 'bronze/stream/trade/*', 'bronze/rest/depth/*'],
 } as const;
 
 /**
@@ -118,8 +121,17 @@ export const SAGEMAKER_OUTPUT_PREFIX = 'models/sagemaker/';
 /** The account-wide log group SageMaker training jobs write to. */
 export const SAGEMAKER_TRAINING_LOG_GROUP = '/aws/sagemaker/TrainingJobs';
 
-/** The Data stack's variables the trainer reads (TRAINER_DATA stays unset: it reads the warehouse). */
-const TRAINER_DATA_VARIABLES = [MODELS_BUCKET, DB_CLUSTER_ARN, DB_SECRET_ARN, DB_NAME] as const;
+/**
+ * The Data stack's variables the trainer reads (TRAINER_DATA stays unset: it reads the warehouse, and
+ * replays bronze when the warehouse holds too few served vectors).
+ */
+const TRAINER_DATA_VARIABLES = [
+  MODELS_BUCKET,
+  DB_CLUSTER_ARN,
+  DB_SECRET_ARN,
+  DB_NAME,
+  BRONZE_BUCKET,
+] as const;
 /** The Data stack's variables the inference service reads. */
 const INFERENCE_DATA_VARIABLES = [
   SYMBOLS,
@@ -221,6 +233,10 @@ export class MlStack extends Stack {
     this.grantPrefixes(role, data.lake.models, 'models', {
       read: [ML_PREFIXES.models],
       put: [ML_PREFIXES.models],
+    });
+    this.grantPrefixes(role, data.lake.bronze, 'bronze', {
+      read: [ML_PREFIXES.servedVectors, ...ML_PREFIXES.marketData],
+      put: [],
     });
     data.warehouse.grantDataApiAccess(role);
   }

@@ -112,6 +112,11 @@ const SECRET_READ = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretV
 const TRAINER_GRANTS = [
   { actions: MODELS_READ, on: ['Data:LakeModels', 'Data:LakeModels/models/*'] },
   { actions: PUT, on: ['Data:LakeModels/models/*'] },
+  // A cold start replays bronze: served vectors, then market data and the snapshots it anchors on.
+  ...['features/served', 'stream/depth', 'stream/trade', 'rest/depth'].map((prefix) => ({
+    actions: MODELS_READ,
+    on: ['Data:LakeBronze', `Data:LakeBronze/bronze/${prefix}/*`],
+  })),
   { actions: DATA_API, on: ['Data:WarehouseCluster (cluster ARN)'] },
   { actions: SECRET_READ, on: ['Data:WarehouseClusterSecretAttachment'] },
 ];
@@ -242,7 +247,7 @@ describe('MlStack: the trainer on AWS Batch (Fargate)', () => {
     ]);
   });
 
-  it('passes exactly the variables the trainer reads: the models bucket and the warehouse', () => {
+  it('passes exactly the variables the trainer reads: the models bucket, the warehouse and bronze', () => {
     for (const p of [dev, prod]) {
       const env = envOf(jobDefinition(p).ContainerProperties.Environment);
       expect(Object.keys(env).sort()).toEqual(
@@ -255,6 +260,7 @@ describe('MlStack: the trainer on AWS Batch (Fargate)', () => {
           DB_CLUSTER_ARN,
           DB_SECRET_ARN,
           DB_NAME,
+          BRONZE_BUCKET,
         ].sort(),
       );
       expect(env).toMatchObject({
@@ -267,6 +273,7 @@ describe('MlStack: the trainer on AWS Batch (Fargate)', () => {
       // No TRAINER_DATA: the trainer falls back to the warehouse through the Data API.
       expect(env[TRAINER_DATA]).toBeUndefined();
       expect(exportedResource(p.data, env[MODELS_BUCKET]).logicalId).toMatch(/^LakeModels/);
+      expect(exportedResource(p.data, env[BRONZE_BUCKET]).logicalId).toMatch(/^LakeBronze/);
       expect(exportedResource(p.data, env[DB_SECRET_ARN]).type).toBe(
         'AWS::SecretsManager::SecretTargetAttachment',
       );
@@ -292,7 +299,7 @@ describe('MlStack: the trainer on AWS Batch (Fargate)', () => {
 });
 
 describe('MlStack: least privilege', () => {
-  it('lets the job role read and put models/* and use the warehouse Data API, nothing else', () => {
+  it('lets the job role read and put models/*, read what a cold start replays, use the Data API, nothing else', () => {
     for (const p of [dev, prod]) {
       const roleId = getAtt(jobDefinition(p).ContainerProperties.JobRoleArn);
       expect(roleId).toMatch(/^TrainerJobRole/);
@@ -502,15 +509,16 @@ describe('MlStack: the SageMaker option', () => {
     const [roleId] = sagemakerRoles(withSageMaker.ml);
     expect(roleId).toMatch(/^SageMakerTrainingRole/);
     const grants = grantsOf(withSageMaker, withSageMaker.ml, roleId as string);
-    expect(grants.slice(0, 4)).toEqual(TRAINER_GRANTS);
-    expect(grants.slice(4).map((g) => g.actions)).toEqual([
+    expect(grants.slice(0, TRAINER_GRANTS.length)).toEqual(TRAINER_GRANTS);
+    const own = grants.slice(TRAINER_GRANTS.length);
+    expect(own.map((g) => g.actions)).toEqual([
       ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
       ['ecr:GetAuthorizationToken'],
       ['logs:CreateLogStream', 'logs:PutLogEvents'],
       ['logs:CreateLogGroup', 'logs:DescribeLogStreams'],
     ]);
-    expect(JSON.stringify(grants.slice(4))).toContain('cdk-hnb659fds-container-assets');
-    for (const g of grants.slice(6)) {
+    expect(JSON.stringify(own)).toContain('cdk-hnb659fds-container-assets');
+    for (const g of own.slice(2)) {
       for (const on of g.on) expect(on).toMatch(/log-group:\/aws\/sagemaker\/TrainingJobs/);
     }
   });

@@ -1,0 +1,16 @@
+/** A BronzeWriter into a local directory (a copy of the bucket, as `aws s3 sync` leaves it). */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { BronzeWriter } from '../../core/bronze/bronze-store.ts';
+import { toNdjson } from '../../core/bronze/ndjson.ts';
+
+export class LocalDirectoryWriter implements BronzeWriter {
+  constructor(private readonly dir: string) {}
+
+  async write(key: string, lines: readonly unknown[]): Promise<void> {
+    const path = join(this.dir, key);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, gzipSync(toNdjson(lines)));
+  }
+}
