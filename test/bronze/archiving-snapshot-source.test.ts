@@ -26,7 +26,7 @@ describe('ArchivingSnapshotSource', () => {
     expect(written[0]?.key).toBe(
       'bronze/rest/depth/symbol=BTCUSDT/dt=2026-11-22/hour=03/50093239218-50093239218.ndjson.gz',
     );
-    const [line] = written[0]?.lines as DepthLine[];
+    const [line] = (written[0]?.lines ?? []) as DepthLine[];
     expect(line?.recvTimeUs).toBe(NOW_US);
     expect(line?.bids[0]).toEqual(['60000.00000000', '1.50000000']);
     const back = (levels: [string, string][]) =>
