@@ -156,6 +156,7 @@ export class LocalPipeline {
   firstModel: FirstModelTrainer | undefined;
   private tradeAudit: TradeIdAudit | undefined;
   private parity: ParityReport | undefined;
+  private snapshots: ArchivingSnapshotSource | undefined;
   private staleAtEnd: string | null = null;
   private truthTimer: NodeJS.Timeout | undefined;
   private startedAtMs = 0;
@@ -211,13 +212,17 @@ export class LocalPipeline {
     this.s3 = await startS3Emulator({ buckets: [BRONZE_BUCKET_LOCAL], region: this.kinesis.region });
     const writer = new S3BronzeWriter(this.s3.client, BRONZE_BUCKET_LOCAL);
 
+    this.snapshots = new ArchivingSnapshotSource(
+      new BinanceRestClient(restUrl),
+      writer,
+      nowUs,
+      (error, key) => this.log('error', 'snapshot not archived to bronze', { key, error: String(error) }),
+    );
     this.reanchors = new ReanchorRunner(
       new ReAnchor({
         redis: this.redis,
         decoder: new WasmSbeDecoder(),
-        snapshots: new ArchivingSnapshotSource(new BinanceRestClient(restUrl), writer, nowUs, (error, key) =>
-          this.log('error', 'snapshot not archived to bronze', { key, error: String(error) }),
-        ),
+        snapshots: this.snapshots,
         nowUs,
       }),
       this.redis,
@@ -528,6 +533,7 @@ export class LocalPipeline {
     // A last poll and gap check so that the session's final seconds are covered too.
     for (const schedule of this.schedules) await schedule.runNow();
     await Promise.all(this.schedules.map((s) => s.stop()));
+    await this.snapshots?.flush();
     this.figures.bronzeObjects = await this.countBronzeObjects();
     if (this.s3) {
       const reader = new S3BronzeReader(this.s3.client, BRONZE_BUCKET_LOCAL);

@@ -3,8 +3,10 @@
  * (docs/bronze-layout.md), so that each book the live state was anchored on can be rebuilt offline:
  * a replay of bronze through core/model/feature-replay.ts starts from the same snapshot and so
  * computes the same features. The key is named by the snapshot's update id, so a retried write
- * replaces the same object. A failed write is reported and does not stop the re-anchor: a stale book
- * costs more than a snapshot missing from bronze (the REST poller's periodic snapshots remain).
+ * replaces the same object. The write runs while the re-anchor goes on (the book is stale meanwhile:
+ * it must not wait on S3); `flush()` awaits the writes before the process may be frozen or stopped.
+ * A failed write is reported and does not stop the re-anchor: a stale book costs more than a
+ * snapshot missing from bronze (the REST poller's periodic snapshots remain).
  */
 import { formatDecimal } from '../../core/binance/decimal.ts';
 import { BINANCE_EXPONENT } from '../../core/binance/json-stream.ts';
@@ -21,6 +23,7 @@ const decimals = (levels: readonly Level[]): [string, string][] =>
 export class ArchivingSnapshotSource implements SnapshotSource {
   archived = 0;
   failures = 0;
+  private readonly pending = new Set<Promise<void>>();
 
   constructor(
     private readonly source: SnapshotSource,
@@ -46,13 +49,22 @@ export class ArchivingSnapshotSource implements SnapshotSource {
       snapshot.lastUpdateId,
       snapshot.lastUpdateId,
     );
-    try {
-      await this.writer.write(key, [line]);
-      this.archived++;
-    } catch (error) {
-      this.failures++;
-      this.onError(error, key);
-    }
+    const write = this.writer.write(key, [line]).then(
+      () => {
+        this.archived++;
+      },
+      (error: unknown) => {
+        this.failures++;
+        this.onError(error, key);
+      },
+    );
+    this.pending.add(write);
+    void write.finally(() => this.pending.delete(write));
     return snapshot;
+  }
+
+  /** Waits for the snapshots handed out so far to be written (or reported as failed). */
+  async flush(): Promise<void> {
+    await Promise.all(this.pending);
   }
 }

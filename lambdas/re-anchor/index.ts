@@ -30,19 +30,20 @@ if (!bucket) throw new ConfigError(`Invalid configuration: ${BRONZE_BUCKET} is n
 const aws = { region: config[AWS_REGION], endpoint: config[AWS_ENDPOINT_URL] };
 const redis = await connectConfiguredRedis(config[REDIS_URL], config[REDIS_AUTH_SECRET_ARN], aws);
 const nowUs = () => Math.floor((performance.timeOrigin + performance.now()) * 1000);
+// Every snapshot a book is anchored on goes to bronze too, so the book can be rebuilt offline.
+const snapshots = new ArchivingSnapshotSource(
+  new BinanceRestClient(config[BINANCE_REST_URL]),
+  new S3BronzeWriter(s3Client(aws), bucket),
+  nowUs,
+  (error, key) => {
+    logger.error('snapshot not archived to bronze', { key, error: String(error) });
+    metrics.addMetric('SnapshotArchiveFailures', MetricUnit.Count, 1);
+  },
+);
 const reanchor = new ReAnchor({
   redis,
   decoder: new WasmSbeDecoder(new URL('./sbe_decoder.wasm', import.meta.url)),
-  // Every snapshot a book is anchored on goes to bronze too, so the book can be rebuilt offline.
-  snapshots: new ArchivingSnapshotSource(
-    new BinanceRestClient(config[BINANCE_REST_URL]),
-    new S3BronzeWriter(s3Client(aws), bucket),
-    nowUs,
-    (error, key) => {
-      logger.error('snapshot not archived to bronze', { key, error: String(error) });
-      metrics.addMetric('SnapshotArchiveFailures', MetricUnit.Count, 1);
-    },
-  ),
+  snapshots,
   nowUs,
 });
 
@@ -51,6 +52,8 @@ const event = z.object({ symbol: z.string().regex(/^[A-Z0-9]{2,20}$/), reason: z
 export async function handler(input: unknown): Promise<Omit<ReAnchorResult, 'error'> & { error?: string }> {
   const { symbol, reason } = event.parse(input);
   const result = await reanchor.run(symbol);
+  // The snapshot's bronze write ran alongside the swap; Lambda may freeze the process once we return.
+  await snapshots.flush();
   metrics.addMetric(`Reanchor_${result.status}`, MetricUnit.Count, 1);
   if (result.status === 'swapped') {
     metrics.addMetric('ReanchorDuration', MetricUnit.Milliseconds, result.durationMs);

@@ -1,6 +1,7 @@
 /**
  * The re-anchor's snapshots go to bronze `rest/depth` as Binance prints them, keyed by update id; a
- * bronze that cannot be written is reported and never stops the re-anchor from getting its snapshot.
+ * bronze that cannot be written is reported and never stops the re-anchor from getting its snapshot,
+ * nor makes it wait for the write.
  */
 import { describe, expect, it } from 'vitest';
 import { parseDecimalMantissa } from '../../core/binance/decimal.ts';
@@ -22,6 +23,7 @@ describe('ArchivingSnapshotSource', () => {
     const writer: BronzeWriter = { write: async (key, lines) => void written.push({ key, lines }) };
     const archiving = new ArchivingSnapshotSource(source, writer, () => NOW_US);
     expect(await archiving.depth('BTCUSDT', 5000)).toBe(snapshot);
+    await archiving.flush();
     expect(written).toHaveLength(1);
     expect(written[0]?.key).toBe(
       'bronze/rest/depth/symbol=BTCUSDT/dt=2026-11-22/hour=03/50093239218-50093239218.ndjson.gz',
@@ -33,6 +35,25 @@ describe('ArchivingSnapshotSource', () => {
       levels.map(([p, q]) => [parseDecimalMantissa(p, -8), parseDecimalMantissa(q, -8)]);
     expect(back(line?.bids ?? [])).toEqual(snapshot.bids);
     expect(back(line?.asks ?? [])).toEqual(snapshot.asks);
+    expect(archiving.archived).toBe(1);
+  });
+
+  it('hands the snapshot over without waiting for S3; flush waits for the write', async () => {
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const archiving = new ArchivingSnapshotSource(source, { write: () => gate }, () => NOW_US);
+    expect(await archiving.depth('BTCUSDT', 5000)).toBe(snapshot);
+    expect(archiving.archived).toBe(0);
+    let flushed = false;
+    const flushing = archiving.flush().then(() => {
+      flushed = true;
+    });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(flushed).toBe(false);
+    release();
+    await flushing;
     expect(archiving.archived).toBe(1);
   });
 
@@ -50,6 +71,7 @@ describe('ArchivingSnapshotSource', () => {
       (e, key) => errors.push(`${key}: ${(e as Error).message}`),
     );
     expect(await archiving.depth('BTCUSDT', 5000)).toBe(snapshot);
+    await archiving.flush();
     expect(archiving).toMatchObject({ archived: 0, failures: 1 });
     expect(errors).toEqual([expect.stringMatching(/50093239218-50093239218\.ndjson\.gz: SlowDown$/)]);
   });

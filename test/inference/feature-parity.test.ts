@@ -148,6 +148,7 @@ describe('feature parity: served live vs recomputed from bronze', () => {
     }
     await flushArchive();
     await servedLog.flush();
+    await snapshots.flush();
     expect(reanchors).toBe(2);
     expect(service.flaggedBy).toMatchObject({ 'book-gap': 1 });
 

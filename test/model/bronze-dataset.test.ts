@@ -39,7 +39,9 @@ describe('trainer data from bronze', () => {
     const feed = new DepthFeed('BTCUSDT', 31);
     const snapshot = feed.snapshotAt(feed.truth.updateId);
     // The re-anchor's snapshot, then 100 s of diffs as the archiver stores them.
-    await new ArchivingSnapshotSource({ depth: async () => snapshot }, writer, nowUs).depth('BTCUSDT', 5000);
+    const snapshots = new ArchivingSnapshotSource({ depth: async () => snapshot }, writer, nowUs);
+    await snapshots.depth('BTCUSDT', 5000);
+    await snapshots.flush();
     const diffs = feed.take(5000);
     const archiver = new StreamArchiver({ writer, decoder: new WasmSbeDecoder() });
     const records = toRecords(
