@@ -6,7 +6,9 @@
  * Rules (web-socket-streams.md, "How to manage a local order book correctly", via core/book):
  * - every diff is logged, applied or not, so a re-anchor can replay it;
  * - a diff applies only if it continues the book (U <= id+1 <= u); an old one changes nothing;
- * - a gap (U > id+1) marks the book stale and asks for a re-anchor; nothing after it is applied;
+ * - a diff ahead of the book (U > id+1) waits for the rest of the batch: a delivery that swapped two
+ *   diffs fills the hole and both apply in id order; a hole still open at the end of the batch is a
+ *   gap, which marks the book stale and asks for a re-anchor, and nothing after it is applied;
  * - a depth20 snapshot taken at exactly the book's update id must equal the book's top 20, a free
  *   end-to-end checksum: a mismatch also marks the book stale.
  * Pure: no clock, no I/O.
@@ -70,6 +72,19 @@ export interface DepthWrite {
 }
 
 const CHECK_LEVELS = 20;
+/** Diffs that may wait in a batch for a hole to fill before the hole counts as a gap. */
+const MAX_AHEAD = 64;
+
+/** A diff ahead of the book, its levels copied (the decoder's arrays are reused per record). */
+type AheadDiff = [
+  firstUpdateId: number,
+  lastUpdateId: number,
+  eventTimeUs: number,
+  levels: number[],
+  bidCount: number,
+  askCount: number,
+  receiveTimeUs: number,
+];
 
 interface PendingCheck {
   updateId: number;
@@ -82,6 +97,7 @@ export class DepthBatch {
   private readonly askChanges = new Map<number, number>();
   private readonly log: LoggedDiff[] = [];
   private readonly pending: PendingCheck[] = [];
+  private readonly ahead: AheadDiff[] = [];
   private readonly expectedEpoch: number;
   private readonly expectedUpdateId: number;
   private markStale: DepthWrite['markStale'];
@@ -132,9 +148,44 @@ export class DepthBatch {
       return;
     }
     if (verdict === 'gap') {
-      this.stale('gap', book.updateId + 1, firstUpdateId);
+      if (this.ahead.length >= MAX_AHEAD) {
+        this.stale('gap', book.updateId + 1, firstUpdateId);
+        return;
+      }
+      const n = (bidCount + askCount) * 2;
+      const copy = Array.from({ length: n }, (_, j) => levels[start * 2 + j] as number);
+      this.ahead.push([firstUpdateId, lastUpdateId, eventTimeUs, copy, bidCount, askCount, receiveTimeUs]);
       return;
     }
+    this.apply(book, lastUpdateId, eventTimeUs, levels, start, bidCount, askCount, receiveTimeUs);
+    this.applyAhead(book);
+    this.runDueChecks();
+  }
+
+  /** Applies the waiting diffs the book now reaches, in update-id order. */
+  private applyAhead(book: OrderBook): void {
+    this.ahead.sort((a, b) => a[0] - b[0]);
+    while (this.ahead.length > 0) {
+      const [first, last, timeUs, levels, bidCount, askCount, receivedUs] = this.ahead[0] as AheadDiff;
+      const verdict = classifyDiff(book.updateId, first, last);
+      if (verdict === 'gap') return;
+      this.ahead.shift();
+      if (verdict === 'old') this.old++;
+      else this.apply(book, last, timeUs, levels, 0, bidCount, askCount, receivedUs);
+    }
+  }
+
+  private apply(
+    book: OrderBook,
+    lastUpdateId: number,
+    eventTimeUs: number,
+    levels: ArrayLike<number>,
+    start: number,
+    bidCount: number,
+    askCount: number,
+    receiveTimeUs: number,
+  ): void {
+    const s = this.state;
     // Applied at the feature state's time, which never goes back (a late diff joins the latest).
     const previousUs = s.features.lastBookTimeUs;
     const t = Math.max(eventTimeUs, previousUs ?? 0);
@@ -171,7 +222,6 @@ export class DepthBatch {
       this.gridTimeUs = grid;
     }
     s.features.onBookTop(top, eventTimeUs);
-    this.runDueChecks();
   }
 
   /** A depth20 snapshot at `updateId`: compared with the book when the book is at exactly that id. */
@@ -198,6 +248,9 @@ export class DepthBatch {
   }
 
   finish(): DepthWrite {
+    const book = this.state.book;
+    const waiting = this.ahead[0];
+    if (book && waiting) this.stale('gap', book.updateId + 1, waiting[0]);
     // Snapshots still ahead of the book stay unchecked: their diff is in a later batch.
     this.unaligned += this.pending.length;
     return {
@@ -250,6 +303,7 @@ export class DepthBatch {
     if (this.state.stale) return;
     this.state.stale = reason;
     this.pending.length = 0;
+    this.ahead.length = 0;
     this.markStale = { reason, expectedId, receivedId };
   }
 }

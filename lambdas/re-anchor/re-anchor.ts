@@ -172,6 +172,7 @@ export class ReAnchor {
         const newer = await this.readLog(k.diffs, `(${lastLogId}`);
         const bids = new Map<number, number>();
         const asks = new Map<number, number>();
+        newer.entries.sort((a, b) => a.diff.firstUpdateId - b.diff.firstUpdateId);
         for (const entry of newer.entries) {
           const { diff } = entry;
           const verdict = book.apply(diff);
@@ -222,15 +223,17 @@ export class ReAnchor {
     for (let snapshots = 1; snapshots <= attempts; snapshots++) {
       const snapshot = await this.o.snapshots.depth(symbol, this.o.snapshotLimit ?? 5000);
       const log = await this.readLog(k.diffs, '-');
+      // In update-id order: a delivery that swapped two diffs is not a hole.
+      const entries = [...log.entries].sort((a, b) => a.diff.firstUpdateId - b.diff.firstUpdateId);
       // A fresh copy per attempt: a snapshot that does not connect must leave no trace in it.
       const features =
         feed && (feed.state ? FeatureState.fromJSON(JSON.parse(feed.state)) : new FeatureState());
       let lastTimeUs = 0;
       const outcome = syncFromSnapshot(
         snapshot,
-        log.entries.map((e) => e.diff),
+        entries.map((e) => e.diff),
         (book, i) => {
-          const entry = log.entries[i] as LogEntry;
+          const entry = entries[i] as LogEntry;
           lastTimeUs = entry.timeUs;
           if (features && feed) feedFeatures(features, feed.fedThroughId, book, entry);
         },

@@ -325,6 +325,17 @@ describe('re-anchor', () => {
     await expectBookEqualsTruth(store, feed);
   });
 
+  it('syncs its snapshot with a log whose diffs arrived swapped, with the first snapshot', async () => {
+    const { feed, store, aggregator, reanchor, snapshotAt } = setUp(13);
+    const diffs = feed.take(10);
+    const swapped = [...diffs.slice(0, 5), diffs[6], diffs[5], ...diffs.slice(7)] as FeedDiff[];
+    // Separate batches: the swap is not healed inside one, so both are logged in arrival order.
+    for (const d of swapped) await aggregator.process(toRecords([d.frame]));
+    snapshotAt((diffs[2] as FeedDiff).diff.lastUpdateId);
+    expect(await reanchor.run(symbol)).toMatchObject({ status: 'swapped', snapshots: 1, replayed: 7 });
+    await expectBookEqualsTruth(store, feed);
+  });
+
   it('advances the feature state through the diffs it replays only while nobody else fed it', async () => {
     const { feed, aggregator, reanchor, snapshotAt } = setUp(12);
     const k = symbolKeys(symbol);

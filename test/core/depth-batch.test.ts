@@ -32,7 +32,10 @@ function state(): SymbolDepthState {
 
 /** Applies one diff that sets the best bid's quantity to `qty` (so each diff leaves a visible mark). */
 function diff(batch: DepthBatch, id: number, timeUs: number, qty: number): void {
-  batch.diff(id, id, timeUs, [px(100), qty], 0, 1, 0, new Uint8Array(0));
+  // Levels at an offset, in an array the caller reuses: a waiting diff must have copied its own.
+  const scratch = [0, 0, px(100), qty];
+  batch.diff(id, id, timeUs, scratch, 1, 1, 0, new Uint8Array(0));
+  scratch.fill(-1);
 }
 
 const topOf = (s: SymbolDepthState) =>
@@ -96,6 +99,35 @@ describe('DepthBatch feature instant', () => {
     const beforeCrossing = topOf(s);
     diff(third, 106, T0 + 230_000, 6e8);
     expect(third.finish()).toMatchObject({ featureTimeUs: T0 + 200_000, featureTop: beforeCrossing });
+  });
+
+  it('applies two diffs delivered swapped in one batch in id order, without a gap', () => {
+    const s = state();
+    const batch = new DepthBatch(s);
+    diff(batch, 101, T0 + 20_000, 1e8);
+    diff(batch, 103, T0 + 60_000, 3e8); // ahead: 102 is missing so far
+    diff(batch, 102, T0 + 40_000, 2e8);
+    diff(batch, 104, T0 + 80_000, 4e8);
+    const plan = batch.finish();
+    expect(plan.markStale).toBeUndefined();
+    expect(plan).toMatchObject({ applied: 4, updateId: 104 });
+    // Applied in id (and so time) order: no update came late to the feature state.
+    expect(plan.appliedEventTimesUs).toEqual([T0 + 20_000, T0 + 40_000, T0 + 60_000, T0 + 80_000]);
+    expect(s.features.lateUpdates).toBe(0);
+    expect(plan.bidChanges).toEqual([[px(100), 4e8]]);
+  });
+
+  it('turns a hole still open at the end of the batch into a gap, applying nothing past it', () => {
+    const s = state();
+    const batch = new DepthBatch(s);
+    diff(batch, 101, T0 + 20_000, 1e8);
+    diff(batch, 103, T0 + 60_000, 3e8);
+    diff(batch, 104, T0 + 80_000, 4e8);
+    const plan = batch.finish();
+    expect(plan.markStale).toEqual({ reason: 'gap', expectedId: 102, receivedId: 103 });
+    expect(plan).toMatchObject({ applied: 1, updateId: 101 });
+    expect(s.stale).toBe('gap');
+    expect(plan.log.map((l) => l.lastUpdateId)).toEqual([101, 103, 104]); // all logged for the re-anchor
   });
 
   it('has no feature instant when no diff applied', () => {
