@@ -164,6 +164,7 @@ export class DepthBatch {
 
   /** Applies the waiting diffs the book now reaches, in update-id order. */
   private applyAhead(book: OrderBook): void {
+    if (this.ahead.length === 0) return;
     this.ahead.sort((a, b) => a[0] - b[0]);
     while (this.ahead.length > 0) {
       const [first, last, timeUs, levels, bidCount, askCount, receivedUs] = this.ahead[0] as AheadDiff;

@@ -97,30 +97,24 @@ export function tapeFromBronze(input: BronzeTapeInput, decoder: SbeBatchDecoder)
   }
   timed.sort((a, b) => a.event.timeUs - b.event.timeUs || a.recvTimeUs - b.recvTimeUs || a.seq - b.seq);
 
-  // Each snapshot goes after the last diff (in tape order) received no later than it.
+  // Each snapshot goes after the last diff (in tape order) received no later than it: one sweep of
+  // the diffs in receive order against the snapshots in receive order.
   const snapshots = [...input.snapshots].sort((a, b) => a.recvTimeUs - b.recvTimeUs);
-  const insertAfter = snapshots.map(() => -1);
+  const byReceipt = timed.flatMap((t, i) => (t.event.kind === 'diff' ? [i] : []));
+  byReceipt.sort((a, b) => (timed[a] as Timed).recvTimeUs - (timed[b] as Timed).recvTimeUs);
+  const after = new Map<number, TapeEvent[]>();
+  let k = 0;
+  let latest = -1;
+  for (const s of snapshots) {
+    for (; k < byReceipt.length && (timed[byReceipt[k] as number] as Timed).recvTimeUs <= s.recvTimeUs; k++)
+      latest = Math.max(latest, byReceipt[k] as number);
+    const list = after.get(latest) ?? [];
+    list.push({ kind: 'snapshot', lastUpdateId: s.lastUpdateId, bids: levels(s.bids), asks: levels(s.asks) });
+    after.set(latest, list);
+  }
+  const tape: TapeEvent[] = [...(after.get(-1) ?? [])];
   timed.forEach((t, i) => {
-    if (t.event.kind !== 'diff') return;
-    snapshots.forEach((s, j) => {
-      if (t.recvTimeUs <= s.recvTimeUs) insertAfter[j] = i;
-    });
-  });
-  const tape: TapeEvent[] = [];
-  const place = (position: number) =>
-    snapshots.forEach((s, j) => {
-      if (insertAfter[j] === position)
-        tape.push({
-          kind: 'snapshot',
-          lastUpdateId: s.lastUpdateId,
-          bids: levels(s.bids),
-          asks: levels(s.asks),
-        });
-    });
-  place(-1);
-  timed.forEach((t, i) => {
-    tape.push(t.event);
-    place(i);
+    tape.push(t.event, ...(after.get(i) ?? []));
   });
   return { tape, diffs, trades, snapshots: snapshots.length, undecodable };
 }
