@@ -672,6 +672,8 @@ export class LocalPipeline {
         ? {
             served: this.parity.served,
             identical: this.parity.identical,
+            tradesInFlight: this.parity.tradesInFlight,
+            other: this.parity.other,
             missingOffline: this.parity.missingOffline,
             differingByFeature: this.parity.differingByFeature,
             examples: this.parity.examples,

@@ -41,6 +41,10 @@ export interface RunSummary {
   featureParity: {
     served: number;
     identical: number;
+    /** Differing only by trades that had not reached Redis when inference served (fewer live). */
+    tradesInFlight: number;
+    /** Differing otherwise. */
+    other: number;
     /** Served at an instant the replay had no book for. */
     missingOffline: number;
     differingByFeature: Record<string, number>;

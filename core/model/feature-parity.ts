@@ -12,6 +12,13 @@ export interface ParityReport {
   compared: number;
   /** Compared vectors equal in every value. */
   identical: number;
+  /**
+   * Compared vectors that differ only in trade features, with fewer trades live than offline in
+   * every window that differs: trades still on their way (their own stream) when inference served.
+   */
+  tradesInFlight: number;
+  /** Compared vectors that differ otherwise. */
+  other: number;
   /** Served vectors at an instant the replay had no book for. */
   missingOffline: number;
   /** For each feature that ever differed, in how many compared vectors. */
@@ -31,6 +38,8 @@ export function compareWithReplay(
     served: served.length,
     compared: 0,
     identical: 0,
+    tradesInFlight: 0,
+    other: 0,
     missingOffline: 0,
     differingByFeature: {},
     examples: [],
@@ -43,17 +52,32 @@ export function compareWithReplay(
       continue;
     }
     report.compared++;
-    let same = true;
+    const differing: FeatureName[] = [];
     FEATURE_NAMES.forEach((name, i) => {
       const live = vector.values[i] as number;
       const replayed = expected.values[i] as number;
       if (Object.is(live, replayed)) return;
-      same = false;
+      differing.push(name);
       report.differingByFeature[name] = (report.differingByFeature[name] ?? 0) + 1;
       if (report.examples.length < EXAMPLES)
         report.examples.push(`${vector.eventTimeUs} ${name}: live ${live}, offline ${replayed}`);
     });
-    if (same) report.identical++;
+    if (differing.length === 0) report.identical++;
+    else if (tradesInFlight(differing, vector, expected)) report.tradesInFlight++;
+    else report.other++;
   }
   return report;
+}
+
+const TRADE_FEATURE = /^(tfi|trade_count)_/;
+
+/** Only trade features differ, and each differing count is lower live: trades not yet arrived. */
+function tradesInFlight(differing: FeatureName[], live: FeatureVector, offline: FeatureVector): boolean {
+  if (!differing.every((name) => TRADE_FEATURE.test(name))) return false;
+  const counts = differing.filter((name) => name.startsWith('trade_count_'));
+  if (counts.length === 0) return false;
+  return counts.every((name) => {
+    const i = FEATURE_NAMES.indexOf(name);
+    return (live.values[i] as number) < (offline.values[i] as number);
+  });
 }
