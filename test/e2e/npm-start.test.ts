@@ -85,13 +85,15 @@ describe('npm start, end to end', () => {
       // Bronze is complete: the trades the disconnect lost were back-filled from REST.
       expect(s.bronze.tradeIdGaps).toBe(0);
       expect(s.bronze.tradeIdsCheckedThrough).not.toBeNull();
-      // A tick every 2 s, each one a prediction or a record of why not (the book was stale or not
-      // built yet: how often depends on how long re-anchors take, which a busy machine stretches);
-      // every prediction older than the 10 s horizon is scored against the random walk.
+      // A tick every 2 s, each one a prediction or a record of why not: the book was stale or not
+      // built yet, or its first vector not yet written or outdated by a re-anchor (how often depends
+      // on how long re-anchors take, which a busy machine stretches). Every prediction older than
+      // the 10 s horizon is scored against the random walk.
       const flagged = Object.entries(s.predictions.flagged);
       const ticks = s.predictions.count + flagged.reduce((n, [, k]) => n + k, 0);
       expect(ticks).toBeGreaterThanOrEqual(SECONDS / 2 - 2);
-      for (const [reason] of flagged) expect(['no-book', 'book-gap']).toContain(reason);
+      for (const [reason] of flagged)
+        expect(['no-book', 'book-gap', 'no-features', 'stale-features']).toContain(reason);
       expect(s.predictions.count).toBeGreaterThanOrEqual(10);
       expect(s.predictions.scored).toBeGreaterThanOrEqual(s.predictions.count - 6);
       expect(s.predictions.rmseRatioVsRandomWalk).not.toBeNull();
