@@ -88,6 +88,8 @@ export class RestApi {
     private readonly limiter: RateLimiter,
     private readonly injector: FaultInjector,
     private readonly clock: { clockUs(): number; elapsedUs(): number },
+    /** Wall clock of the rate limiter's calendar minutes. */
+    private readonly wallNowMs: () => number = Date.now,
   ) {
     this.endpoints = {
       '/api/v3/ping': { weight: () => 1, handle: () => ({ status: 200, body: {} }) },
@@ -213,7 +215,7 @@ export class RestApi {
     const ip = req.socket.remoteAddress ?? 'unknown';
     const endpoint = this.endpoints[url.pathname];
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      const used = String(this.limiter.used(ip, Date.now()));
+      const used = String(this.limiter.used(ip, this.wallNowMs()));
       this.stats.byStatus[status] = (this.stats.byStatus[status] ?? 0) + 1;
       res.writeHead(status, {
         'Content-Type': 'application/json;charset=UTF-8',
@@ -228,7 +230,7 @@ export class RestApi {
     if (!endpoint) return send(404, { code: -1000, msg: `The local venue does not serve ${url.pathname}.` });
 
     const weight = endpoint.weight(url.searchParams);
-    const decision = this.limiter.charge(ip, weight, Date.now());
+    const decision = this.limiter.charge(ip, weight, this.wallNowMs());
     if (decision.status === 429) {
       return send(
         429,

@@ -41,6 +41,8 @@ export interface VenueOptions extends WsStreamsOptions {
   /** @default the sim seed, else 1 */
   faultSeed?: number;
   rateLimits?: RateLimiterOptions;
+  /** Wall clock (ms) of the REST rate limiter's calendar minutes; tests fix it. @default Date.now */
+  rateLimitClockMs?: () => number;
   truth?: MarketStateOptions;
 }
 
@@ -136,7 +138,13 @@ export async function startVenue(options: VenueOptions = {}): Promise<Venue> {
     elapsedUs: () => pump?.elapsedUs() ?? 0,
   };
   const ws = new WsStreams(injector, clock, options);
-  const rest = new RestApi(state, new RateLimiter(options.rateLimits), injector, clock);
+  const rest = new RestApi(
+    state,
+    new RateLimiter(options.rateLimits),
+    injector,
+    clock,
+    options.rateLimitClockMs,
+  );
 
   const stats = (): VenueStats => {
     const faults: Record<string, number> = {};

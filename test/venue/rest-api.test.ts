@@ -122,8 +122,14 @@ describe('REST market data', () => {
   });
 
   it('answers 429 with Retry-After over 6000 weight a minute, then 418 (a ban) when the client keeps going', async () => {
-    // Fresh limiter state per IP is per venue: use a venue of its own.
-    const v = await startVenue({ source: { kind: 'sim', seed: 1 }, rateLimits: { banAfter429s: 2 } });
+    // Fresh limiter state per IP is per venue: use a venue of its own. Its minute is fixed, or a
+    // calendar minute ending mid-test (a slow machine) would reset the weight.
+    const midMinuteMs = Math.floor(Date.now() / 60_000) * 60_000 + 30_000;
+    const v = await startVenue({
+      source: { kind: 'sim', seed: 1 },
+      rateLimits: { banAfter429s: 2 },
+      rateLimitClockMs: () => midMinuteMs,
+    });
     try {
       const url = `${v.restUrl}/api/v3/depth?symbol=BTCUSDT&limit=5000`;
       const statuses: number[] = [];
