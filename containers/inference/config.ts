@@ -8,7 +8,7 @@ import {
   REDIS_URL,
   SYMBOLS,
 } from '../../core/config/environment-names.ts';
-import { awsVariables, symbolsVariable } from '../../lambdas/shared/runtime-config.ts';
+import { awsVariables, parseEnvironment, symbolsVariable } from '../../lambdas/shared/runtime-config.ts';
 
 const schema = z.object({
   [REDIS_URL]: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'),
@@ -20,14 +20,6 @@ const schema = z.object({
   [HTTP_PORT]: z.coerce.number().int().min(0).max(65535).default(8080),
 });
 
-export class InferenceConfigError extends Error {
-  override readonly name = 'InferenceConfigError';
-}
-
 export function parseInferenceConfig(env: Record<string, string | undefined>) {
-  const result = schema.safeParse(env);
-  if (result.success) return result.data;
-  throw new InferenceConfigError(
-    `Invalid inference configuration: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-  );
+  return parseEnvironment(schema, env, 'inference configuration');
 }

@@ -10,7 +10,7 @@ import {
   STREAM_TRADE,
   SYMBOLS,
 } from '../../core/config/environment-names.ts';
-import { awsVariables, symbolsVariable } from '../../lambdas/shared/runtime-config.ts';
+import { awsVariables, parseEnvironment, symbolsVariable } from '../../lambdas/shared/runtime-config.ts';
 
 const schema = z
   .object({
@@ -30,13 +30,8 @@ const schema = z
 
 export type IngestorConfig = z.infer<typeof schema>;
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+export { ConfigError } from '../../lambdas/shared/runtime-config.ts';
 
 export function parseIngestorConfig(env: Record<string, string | undefined>): IngestorConfig {
-  const result = schema.safeParse(env);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`);
-  throw new ConfigError(`Invalid ingestor configuration: ${problems.join('; ')}`);
+  return parseEnvironment(schema, env, 'ingestor configuration');
 }

@@ -10,7 +10,7 @@ import {
   DB_SECRET_ARN,
   SYMBOLS,
 } from '../../core/config/environment-names.ts';
-import { awsVariables, ConfigError, symbolsVariable } from '../shared/runtime-config.ts';
+import { awsVariables, parseEnvironment, symbolsVariable } from '../shared/runtime-config.ts';
 import { type SqlTarget, sqlTargetFromUrl } from '../shared/sql/open-sql-client.ts';
 
 const schema = z
@@ -39,12 +39,7 @@ export interface DataConnectorConfig {
 }
 
 export function parseDataConnectorEnvironment(env: Record<string, string | undefined>): DataConnectorConfig {
-  const r = schema.safeParse(env);
-  if (!r.success)
-    throw new ConfigError(
-      `Invalid configuration: ${r.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`).join('; ')}`,
-    );
-  const e = r.data;
+  const e = parseEnvironment(schema, env);
   return {
     bucket: e[BRONZE_BUCKET],
     symbols: e[SYMBOLS],

@@ -10,7 +10,7 @@ import {
   REDIS_URL,
   SYMBOLS,
 } from '../../core/config/environment-names.ts';
-import { awsVariables, ConfigError, symbolsVariable } from '../shared/runtime-config.ts';
+import { awsVariables, parseEnvironment, symbolsVariable } from '../shared/runtime-config.ts';
 
 export const gapDetectorEnvironment = z.object({
   [BRONZE_BUCKET]: z.string().min(3),
@@ -28,9 +28,5 @@ export const gapDetectorEnvironment = z.object({
 export type GapDetectorEnvironment = z.infer<typeof gapDetectorEnvironment>;
 
 export function parseGapDetectorEnvironment(env: Record<string, string | undefined>): GapDetectorEnvironment {
-  const result = gapDetectorEnvironment.safeParse(env);
-  if (result.success) return result.data;
-  throw new ConfigError(
-    `Invalid configuration: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-  );
+  return parseEnvironment(gapDetectorEnvironment, env);
 }

@@ -18,15 +18,17 @@ import { s3Client } from '../shared/aws-clients.ts';
 import { BinanceRestClient } from '../shared/binance/binance-rest-client.ts';
 import { S3BronzeWriter } from '../shared/bronze/s3-bronze-writer.ts';
 import { connectConfiguredRedis } from '../shared/redis/redis-connection.ts';
-import { ConfigError, parseLambdaEnvironment } from '../shared/runtime-config.ts';
+import { lambdaEnvironment, parseEnvironment } from '../shared/runtime-config.ts';
 import { ArchivingSnapshotSource } from './archiving-snapshot-source.ts';
 import { ReAnchor, type ReAnchorResult } from './re-anchor.ts';
 
 const logger = new Logger({ serviceName: 're-anchor' });
 const metrics = new Metrics({ serviceName: 're-anchor' });
-const config = parseLambdaEnvironment(process.env);
-const bucket = process.env[BRONZE_BUCKET];
-if (!bucket) throw new ConfigError(`Invalid configuration: ${BRONZE_BUCKET} is not set.`);
+const config = parseEnvironment(
+  lambdaEnvironment.extend({ [BRONZE_BUCKET]: z.string().min(3) }),
+  process.env,
+);
+const bucket = config[BRONZE_BUCKET];
 const aws = { region: config[AWS_REGION], endpoint: config[AWS_ENDPOINT_URL] };
 const redis = await connectConfiguredRedis(config[REDIS_URL], config[REDIS_AUTH_SECRET_ARN], aws);
 const nowUs = () => Math.floor((performance.timeOrigin + performance.now()) * 1000);

@@ -9,7 +9,7 @@ import {
   REST_WEIGHT_SHARE,
   SYMBOLS,
 } from '../../core/config/environment-names.ts';
-import { awsVariables, ConfigError, symbolsVariable } from '../shared/runtime-config.ts';
+import { awsVariables, parseEnvironment, symbolsVariable } from '../shared/runtime-config.ts';
 
 export const restPollerEnvironment = z.object({
   [BRONZE_BUCKET]: z.string().min(3),
@@ -26,9 +26,5 @@ export const restPollerEnvironment = z.object({
 export type RestPollerEnvironment = z.infer<typeof restPollerEnvironment>;
 
 export function parseRestPollerEnvironment(env: Record<string, string | undefined>): RestPollerEnvironment {
-  const result = restPollerEnvironment.safeParse(env);
-  if (result.success) return result.data;
-  throw new ConfigError(
-    `Invalid configuration: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-  );
+  return parseEnvironment(restPollerEnvironment, env);
 }

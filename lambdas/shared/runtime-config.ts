@@ -38,10 +38,21 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-export function parseLambdaEnvironment(env: Record<string, string | undefined>): LambdaEnvironment {
-  const result = lambdaEnvironment.safeParse(env);
+/**
+ * The environment parsed with `schema` (defaults applied), or a ConfigError that names every bad
+ * variable at once: each Lambda and container parses its variables this way, once, at start-up.
+ */
+export function parseEnvironment<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined>,
+  what = 'configuration',
+): z.output<S> {
+  const result = schema.safeParse(env);
   if (result.success) return result.data;
-  throw new ConfigError(
-    `Invalid configuration: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-  );
+  const problems = result.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`);
+  throw new ConfigError(`Invalid ${what}: ${problems.join('; ')}`);
+}
+
+export function parseLambdaEnvironment(env: Record<string, string | undefined>): LambdaEnvironment {
+  return parseEnvironment(lambdaEnvironment, env);
 }

@@ -10,7 +10,7 @@ import { AWS_ENDPOINT_URL, AWS_REGION, BRONZE_BUCKET } from '../../core/config/e
 import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
 import { s3Client } from '../shared/aws-clients.ts';
 import { S3BronzeWriter } from '../shared/bronze/s3-bronze-writer.ts';
-import { awsVariables, ConfigError } from '../shared/runtime-config.ts';
+import { awsVariables, parseEnvironment } from '../shared/runtime-config.ts';
 import { createStreamArchiverHandler } from './handler.ts';
 import { StreamArchiver } from './stream-archiver.ts';
 
@@ -18,13 +18,7 @@ const environment = z.object({
   [BRONZE_BUCKET]: z.string().min(3),
   ...awsVariables,
 });
-const parsed = environment.safeParse(process.env);
-if (!parsed.success) {
-  throw new ConfigError(
-    `Invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-  );
-}
-const config = parsed.data;
+const config = parseEnvironment(environment, process.env);
 const logger = new Logger({ serviceName: 'stream-archiver' });
 const metrics = new Metrics({ serviceName: 'stream-archiver' });
 const s3 = s3Client({ region: config[AWS_REGION], endpoint: config[AWS_ENDPOINT_URL] });
