@@ -6,7 +6,7 @@
  * random walk. A stale or missing book or stale features give a flagged record, not a prediction.
  * Latency is measured from the tick to the prediction confirmed written.
  */
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { withTradeFeatures } from '../../core/features/compute-features.ts';
 import {
   type FeatureVector,
@@ -147,18 +147,8 @@ export class InferenceService {
       // Not served: recorded with the reason so that nothing goes quiet without a trace.
       this.flagged++;
       this.flaggedBy[flag] = (this.flaggedBy[flag] ?? 0) + 1;
-      write.xadd(
-        k.predictions,
-        'MAXLEN',
-        '~',
-        this.o.streamMaxLen ?? 10_000,
-        '*',
-        'eventTimeUs',
-        top.eventTimeUs,
-        'flag',
-        flag,
-      );
-      await write.exec();
+      this.append(write, k.predictions, { eventTimeUs: top.eventTimeUs, flag });
+      await execChecked(write);
       this.o.onServed?.({
         symbol,
         eventTimeUs: top.eventTimeUs,
@@ -179,29 +169,16 @@ export class InferenceService {
     });
     const summary = scorer.summary();
     const predictedMid = mid * Math.exp(predictedLogReturn);
-    write.xadd(
-      k.predictions,
-      'MAXLEN',
-      '~',
-      this.o.streamMaxLen ?? 10_000,
-      '*',
-      'eventTimeUs',
-      top.eventTimeUs,
-      'mid',
+    this.append(write, k.predictions, {
+      eventTimeUs: top.eventTimeUs,
       mid,
-      'predictedLogReturn',
       predictedLogReturn,
-      'predictedMid',
       predictedMid,
-      'horizonUs',
-      scorer.horizonUs,
-      'modelVersion',
-      model.version,
-      'featureAgeMs',
+      horizonUs: scorer.horizonUs,
+      modelVersion: model.version,
       featureAgeMs,
-      'features',
-      featuresJson as string,
-    );
+      features: featuresJson as string,
+    });
     write.hset(`${k.predictions}:score`, {
       count: summary.count,
       scored: summary.scored,
@@ -209,9 +186,7 @@ export class InferenceService {
       hitRate: String(summary.hitRate),
       modelVersion: model.version,
     });
-    const results = (await write.exec()) ?? [];
-    const failed = results.find(([error]) => error);
-    if (failed) throw failed[0];
+    await execChecked(write);
     const latencyMs = performance.now() - started;
     this.latenciesMs.push(latencyMs);
     // A long-running service keeps the recent window only (a day of 2 s ticks is 43,200).
@@ -229,6 +204,11 @@ export class InferenceService {
       featuresJson: featuresJson as string,
       latencyMs,
     });
+  }
+
+  /** One entry of the capped prediction stream `pred:{S}`, served or flagged. */
+  private append(write: ChainableCommander, key: string, fields: Record<string, string | number>): void {
+    write.xadd(key, 'MAXLEN', '~', this.o.streamMaxLen ?? 10_000, '*', ...Object.entries(fields).flat());
   }
 
   private scorerOf(symbol: string): PredictionScorer {
@@ -251,4 +231,10 @@ function servedVector(featuresJson: string | null, tradeStateJson: string | null
   const vector = featureVectorFromJSON(JSON.parse(featuresJson));
   if (!tradeStateJson) return vector;
   return withTradeFeatures(vector, TradeWindows.fromJSON(JSON.parse(tradeStateJson)));
+}
+
+/** Runs the pipeline and throws the first command's error: a write that failed must not pass. */
+async function execChecked(write: ChainableCommander): Promise<void> {
+  const failed = ((await write.exec()) ?? []).find(([error]) => error);
+  if (failed) throw failed[0];
 }
