@@ -6,6 +6,7 @@
  */
 import type * as tfType from '@tensorflow/tfjs';
 import type { Activation, DenseLayer } from '../../core/model/artifact.ts';
+import { Rng } from '../../core/random/rng.ts';
 import type { Hyperparameters } from './hyperparameters.ts';
 import { initTfjsWasm } from './tfjs-wasm.ts';
 
@@ -35,18 +36,6 @@ export interface MlpResult {
   /** Validation MSE in bp² at the best epoch. */
   bestValidationLossBp2: number;
   history: { trainLoss: number; validationLoss: number }[];
-}
-
-/** mulberry32: a small seeded generator for the epoch shuffles. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export async function trainMlp(
@@ -87,7 +76,7 @@ export async function trainMlp(
     [validation.labels.length, 1],
   );
   const yTrainBp = Float32Array.from(train.labels, (y) => y * BP);
-  const random = rng(hp.seed);
+  const random = new Rng(hp.seed);
   const order = Array.from({ length: n }, (_, i) => i);
   const history: MlpResult['history'] = [];
   let best = { loss: Number.POSITIVE_INFINITY, epoch: 0, weights: [] as tfType.Tensor[] };
@@ -95,7 +84,7 @@ export async function trainMlp(
   try {
     for (epoch = 1; epoch <= hp.maxEpochs; epoch++) {
       for (let i = n - 1; i > 0; i--) {
-        const j = Math.floor(random() * (i + 1));
+        const j = random.int(i + 1);
         [order[i], order[j]] = [order[j] as number, order[i] as number];
       }
       let lossSum = 0;

@@ -7,9 +7,10 @@
  * every connection subscribed to that stream sees the same fault. Times are market time since the
  * venue's first event, passed in by the caller (no clock here).
  */
+
+import { Rng } from '../../core/random/rng.ts';
 import { SCHEMA_ID } from '../../core/sbe/abi.ts';
 import type { FaultRule, FrameFaultRule, RestFaultRule, StreamKind, TimedFaultRule } from './fault-spec.ts';
-import { Rng } from './rng.ts';
 
 /** Identifies a frame in records: its stream and the ids it carries. */
 export interface FrameInfo {

@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatDecimal } from '../../core/binance/decimal.ts';
 import { BINANCE_EXPONENT, type JsonStreamMessage, jsonToSbe } from '../../core/binance/json-stream.ts';
+import { Rng } from '../../core/random/rng.ts';
 import { Field, MESSAGE_STRIDE } from '../../core/sbe/abi.ts';
 import type { SbeBatchDecoder } from '../../core/sbe/batch-decoder.ts';
 import { DataViewSbeDecoder } from '../../core/sbe/dataview-decoder.ts';
@@ -42,11 +43,8 @@ async function recordedMix(): Promise<JsonStreamMessage[]> {
 
 /** Same proportions as the recording; diff sizes geometric around 46 levels, tail capped at 1000. */
 function syntheticMix(): JsonStreamMessage[] {
-  let seed = 42;
-  const random = () => {
-    seed = (seed * 1664525 + 1013904223) >>> 0;
-    return seed / 4294967296;
-  };
+  const rng = new Rng(42);
+  const random = () => rng.next();
   const price = (ticks: number) => formatDecimal(6_000_000_000_000 + ticks * 1_000_000, BINANCE_EXPONENT);
   const qty = () => formatDecimal(Math.floor(random() * 100_000_000), BINANCE_EXPONENT);
   const levels = () =>

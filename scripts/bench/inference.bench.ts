@@ -12,6 +12,7 @@ import { predictorModel } from '../../containers/inference/model-provider.ts';
 import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_VERSION } from '../../core/features/feature-names.ts';
 import { MODEL_ARTIFACT_FORMAT, type ModelArtifact } from '../../core/model/artifact.ts';
 import { Predictor } from '../../core/model/predictor.ts';
+import { Rng } from '../../core/random/rng.ts';
 import { Aggregator } from '../../lambdas/aggregator/aggregator.ts';
 import { ReAnchor } from '../../lambdas/re-anchor/re-anchor.ts';
 import { RedisHotState } from '../../lambdas/shared/redis/redis-hot-state.ts';
@@ -52,11 +53,8 @@ for (let second = 0; second < 64; second++) {
 snapshotId = feed.truth.updateId;
 
 // An MLP of the trainer's default shape with seeded weights.
-let seed = 7;
-const random = () => {
-  seed = (seed * 1664525 + 1013904223) >>> 0;
-  return seed / 4294967296 - 0.5;
-};
+const rng = new Rng(7);
+const random = () => rng.next() - 0.5;
 const dense = (inputs: number, units: number, activation: 'relu' | 'linear') => ({
   units,
   activation,

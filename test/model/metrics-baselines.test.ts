@@ -4,7 +4,8 @@ import { fitRidge, momentumForecast, ridgeForecast, selectRidge } from '../../co
 import { baselineForecasts, heldOutReport, regimeThreshold } from '../../core/model/evaluation.ts';
 import { scoreForecast } from '../../core/model/metrics.ts';
 import { fitNormalisation, standardiseInto, standardiseRows } from '../../core/model/normalisation.ts';
-import { gaussian, seeded, syntheticRows } from './rows.ts';
+import { Rng } from '../../core/random/rng.ts';
+import { syntheticRows } from './rows.ts';
 
 describe('forecast scores (hand-checked)', () => {
   it('computes RMSE ratio, correlation and hit rate on non-zero moves', () => {
@@ -50,7 +51,8 @@ describe('baselines', () => {
   });
 
   it('closed-form ridge recovers a linear relation and shrinks towards the mean as λ grows', () => {
-    const normal = gaussian(seeded(7));
+    const rng = new Rng(7);
+    const normal = () => rng.normal();
     const d = 3;
     const n = 500;
     const z = new Float64Array(n * d);

@@ -1,21 +1,7 @@
 /** Factories for labelled rows: features from a seeded generator, labels with a chosen signal. */
 import { FEATURE_COUNT, FEATURE_INDEX } from '../../core/features/feature-names.ts';
 import type { Dataset, LabelledRow } from '../../core/model/dataset.ts';
-
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function gaussian(random: () => number): () => number {
-  return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-}
+import { Rng } from '../../core/random/rng.ts';
 
 export const T0 = 1_723_161_300_000_000;
 
@@ -24,7 +10,8 @@ export const T0 = 1_723_161_300_000_000;
  * signal 0 the labels are pure noise and with signal 1 most of the variance is predictable.
  */
 export function syntheticRows(n: number, signal: number, seed = 1): LabelledRow[] {
-  const normal = gaussian(seeded(seed));
+  const rng = new Rng(seed);
+  const normal = () => rng.normal();
   return Array.from({ length: n }, (_, i) => {
     const x = new Float64Array(FEATURE_COUNT);
     for (let j = 0; j < FEATURE_COUNT; j++) x[j] = normal();

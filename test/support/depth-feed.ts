@@ -5,6 +5,7 @@
  */
 import { type BookDiff, type Level, OrderBook } from '../../core/book/order-book.ts';
 import { EnvelopeBuilder } from '../../core/envelope/frame-envelope.ts';
+import { Rng } from '../../core/random/rng.ts';
 import { TemplateId } from '../../core/sbe/abi.ts';
 import { encodeDepthDiff, encodeDepthSnapshot } from '../../core/sbe/encoder.ts';
 
@@ -18,7 +19,7 @@ export interface FeedDiff {
 
 export class DepthFeed {
   readonly truth: OrderBook;
-  private seed: number;
+  private readonly rng: Rng;
   private timeUs = 1_723_161_255_000_000;
   private readonly history = new Map<number, { bids: Level[]; asks: Level[] }>();
 
@@ -27,7 +28,7 @@ export class DepthFeed {
     seed = 1,
     startId = 50_093_239_218,
   ) {
-    this.seed = seed;
+    this.rng = new Rng(seed);
     const mid = 6_000_000;
     const side = (sign: number) =>
       Array.from({ length: 200 }, (_, i) => [(mid + sign * (i + 1)) * TICK, 1000 + i * 7] as Level);
@@ -36,8 +37,7 @@ export class DepthFeed {
   }
 
   private random(): number {
-    this.seed = (this.seed * 1664525 + 1013904223) >>> 0;
-    return this.seed / 4294967296;
+    return this.rng.next();
   }
 
   /** The next diff: a few levels near the top change (some removed), never crossing the book. */

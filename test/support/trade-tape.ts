@@ -2,22 +2,23 @@
  * Seeded trades to go with a DepthFeed: 0-3 fills per 20 ms diff, just before it, at or near the
  * true best bid, either side, as SBE trade frames with contiguous trade ids.
  */
+import { Rng } from '../../core/random/rng.ts';
 import { encodeTrades } from '../../core/sbe/encoder.ts';
 import type { DepthFeed, FeedDiff } from './depth-feed.ts';
 
 export class TradeTape {
   private id = 7_000_000_000;
-  private seed: number;
+  private readonly rng: Rng;
+
   constructor(
     private readonly symbol: string,
     seed = 11,
   ) {
-    this.seed = seed;
+    this.rng = new Rng(seed);
   }
 
   private random(): number {
-    this.seed = (this.seed * 1664525 + 1013904223) >>> 0;
-    return this.seed / 4294967296;
+    return this.rng.next();
   }
 
   framesFor(diffs: readonly FeedDiff[], feed: DepthFeed): Uint8Array[] {

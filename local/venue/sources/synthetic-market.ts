@@ -20,10 +20,11 @@
  * become one depth diff with U = previous u + 1. A bestBidAsk event follows every action that moved
  * the top of the book.
  */
+
+import { Rng } from '../../../core/random/rng.ts';
 import type { PriceLevel, Trade } from '../../../core/sbe/messages.ts';
 import type { LevelChange, MarketEvent } from '../market-events.ts';
 import { OrderBook, Side } from '../order-book.ts';
-import { Rng } from '../rng.ts';
 
 /** 0.01 USDT, the BTCUSDT tick, as a mantissa with exponent -8. */
 export const TICK = 1_000_000;

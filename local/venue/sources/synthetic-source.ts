@@ -3,9 +3,10 @@
  * derived from the venue's), merged in time order and cut into 1 ms batches so that, at 1x, the
  * true book advances between two depth diffs as it does on the exchange.
  */
+
+import { Rng } from '../../../core/random/rng.ts';
 import type { MarketBatch, MarketEvent, MarketSource } from '../market-events.ts';
 import { eventTimeUs } from '../market-events.ts';
-import { Rng } from '../rng.ts';
 import { SyntheticMarket, type SyntheticMarketParams } from './synthetic-market.ts';
 
 export interface SyntheticSourceOptions {

@@ -1,6 +1,7 @@
 /**
- * A small seeded pseudo-random generator (sfc32, seeded through splitmix32) so that the synthetic
- * market and the fault injector are deterministic for a seed. Not for cryptography.
+ * The project's one seeded pseudo-random generator (sfc32, seeded through splitmix32), so that the
+ * synthetic market, the fault injector, the trainer's shuffles, test feeds and benchmarks are
+ * deterministic for a seed. Not for cryptography.
  */
 
 function splitmix32(seed: number): () => number {
