@@ -29,6 +29,7 @@ import {
 } from '../shared/binance/binance-rest-client.ts';
 import {
   type Clock,
+  type GuardCounters,
   GuardedRest,
   type GuardState,
   RunStoppedError,
@@ -97,16 +98,11 @@ export interface SymbolPollResult {
   depth: { objects: string[] };
 }
 
-export interface PollRunResult {
+/** A run's outcome, with the guard's request counters for the run. */
+export interface PollRunResult extends GuardCounters {
   stoppedBy?: StopReason;
   resumeAtMs?: number;
   symbols: SymbolPollResult[];
-  requests: number;
-  weightSpent: number;
-  rateLimited429: number;
-  banned418: number;
-  serverErrors: number;
-  retries: number;
   circuit: string;
 }
 
