@@ -7,11 +7,6 @@
 import { datasetPrefix } from '../core/bronze/bronze-keys.ts';
 import type { AggTradeLine, StreamFrameLine } from '../core/bronze/bronze-lines.ts';
 import type { BronzeReader } from '../core/bronze/bronze-store.ts';
-import {
-  type FeatureVector,
-  type FeatureVectorJson,
-  featureVectorFromJSON,
-} from '../core/features/feature-names.ts';
 import { GRID_US } from '../core/features/feature-state.ts';
 import { IdIntervals } from '../core/gaps/id-intervals.ts';
 import { type AggRef, findTradeIdGaps } from '../core/gaps/trade-id-gaps.ts';
@@ -19,7 +14,7 @@ import { compareWithReplay, type ParityReport } from '../core/model/feature-pari
 import { replayTape } from '../core/model/feature-replay.ts';
 import { TemplateId } from '../core/sbe/abi.ts';
 import type { SbeBatchDecoder } from '../core/sbe/batch-decoder.ts';
-import { readBronzeTape } from '../lambdas/shared/bronze/read-bronze-tape.ts';
+import { readBronzeTape, readServedVectors } from '../lambdas/shared/bronze/read-bronze-tape.ts';
 
 export interface TradeIdAudit {
   /** Trade ids REST covers (up to the newest both sides reached) that bronze lacks. */
@@ -73,9 +68,5 @@ export async function auditFeatureParity(
 ): Promise<ParityReport> {
   const { tape } = await readBronzeTape(reader, symbol, decoder);
   const offline = replayTape(tape, { tickUs: GRID_US }).vectors;
-  const served: FeatureVector[] = [];
-  for (const key of await reader.list(datasetPrefix('features/served', symbol))) {
-    for (const line of await reader.read<FeatureVectorJson>(key)) served.push(featureVectorFromJSON(line));
-  }
-  return compareWithReplay(served, offline);
+  return compareWithReplay(await readServedVectors(reader, symbol), offline);
 }

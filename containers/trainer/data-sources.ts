@@ -12,18 +12,12 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { datasetPrefix } from '../../core/bronze/bronze-keys.ts';
 import type { BronzeReader } from '../../core/bronze/bronze-store.ts';
-import {
-  FEATURE_VERSION,
-  type FeatureVector,
-  type FeatureVectorJson,
-  featureVectorFromJSON,
-} from '../../core/features/feature-names.ts';
+import { FEATURE_VERSION } from '../../core/features/feature-names.ts';
 import { type Dataset, datasetFromReplay, datasetFromServedVectors } from '../../core/model/dataset.ts';
 import { type ReplayStats, replayTape } from '../../core/model/feature-replay.ts';
 import { type AwsClientOptions, s3Client } from '../../lambdas/shared/aws-clients.ts';
-import { readBronzeTape } from '../../lambdas/shared/bronze/read-bronze-tape.ts';
+import { readBronzeTape, readServedVectors } from '../../lambdas/shared/bronze/read-bronze-tape.ts';
 import { S3BronzeReader } from '../../lambdas/shared/bronze/s3-bronze-reader.ts';
 import { MarketDataRepository } from '../../lambdas/shared/sql/market-data-repository.ts';
 import { openSqlClient, sqlTargetFromUrl } from '../../lambdas/shared/sql/open-sql-client.ts';
@@ -73,11 +67,7 @@ export async function datasetFromBronze(
   source: string,
   symbol = 'BTCUSDT',
 ): Promise<Dataset & { replay?: ReplayStats }> {
-  const vectors: FeatureVector[] = [];
-  for (const key of await reader.list(datasetPrefix('features/served', symbol))) {
-    for (const line of await reader.read<FeatureVectorJson>(key))
-      if (line.v === FEATURE_VERSION) vectors.push(featureVectorFromJSON(line));
-  }
+  const vectors = await readServedVectors(reader, symbol);
   const served = datasetFromServedVectors(vectors, `${source} features/served(${vectors.length})`);
   if (served.rows.length >= MIN_SERVED_ROWS) return served;
   const { tape } = await readBronzeTape(reader, symbol, new WasmSbeDecoder());

@@ -11,19 +11,13 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InferenceService, type ServedPrediction } from '../../containers/inference/inference-service.ts';
 import { ServedVectorLog } from '../../containers/inference/served-vector-log.ts';
-import { datasetPrefix } from '../../core/bronze/bronze-keys.ts';
-import {
-  FEATURE_NAMES,
-  type FeatureVector,
-  type FeatureVectorJson,
-  featureVectorFromJSON,
-} from '../../core/features/feature-names.ts';
+import { FEATURE_NAMES } from '../../core/features/feature-names.ts';
 import { compareWithReplay } from '../../core/model/feature-parity.ts';
 import { replayTape } from '../../core/model/feature-replay.ts';
 import { Aggregator } from '../../lambdas/aggregator/aggregator.ts';
 import { ArchivingSnapshotSource } from '../../lambdas/re-anchor/archiving-snapshot-source.ts';
 import { ReAnchor } from '../../lambdas/re-anchor/re-anchor.ts';
-import { readBronzeTape } from '../../lambdas/shared/bronze/read-bronze-tape.ts';
+import { readBronzeTape, readServedVectors } from '../../lambdas/shared/bronze/read-bronze-tape.ts';
 import { S3BronzeReader } from '../../lambdas/shared/bronze/s3-bronze-reader.ts';
 import { S3BronzeWriter } from '../../lambdas/shared/bronze/s3-bronze-writer.ts';
 import { RedisHotState } from '../../lambdas/shared/redis/redis-hot-state.ts';
@@ -159,10 +153,7 @@ describe('feature parity: served live vs recomputed from bronze', () => {
     const replay = replayTape(bronze.tape, { tickUs: 100_000 });
     expect(replay.stats.gaps).toBe(1);
 
-    const servedLines: FeatureVectorJson[] = [];
-    for (const key of await reader.list(datasetPrefix('features/served', symbol)))
-      servedLines.push(...(await reader.read<FeatureVectorJson>(key)));
-    const live: FeatureVector[] = servedLines.map((l) => featureVectorFromJSON(l));
+    const live = await readServedVectors(reader, symbol);
     expect(live).toHaveLength(service.servedCount);
     expect(live.length).toBeGreaterThan(150);
 

@@ -1,11 +1,18 @@
 /**
- * Reads one symbol's bronze market data (REST depth snapshots and the raw-stream archive of depth and
- * trades) into a replay tape: the cold-start training input, and what the feature-parity check
- * compares served vectors with. Every object of those datasets is read; the tape is built in memory.
+ * Reads one symbol's bronze for replay and training: the market data (REST depth snapshots and the
+ * raw-stream archive of depth and trades) as a replay tape, and the vectors inference served
+ * (`features/served`). The cold-start training input, and the two sides of the feature-parity
+ * check. Every object of those datasets is read; all of it is held in memory.
  */
 import { datasetPrefix } from '../../../core/bronze/bronze-keys.ts';
 import type { DepthLine, StreamFrameLine } from '../../../core/bronze/bronze-lines.ts';
 import type { BronzeReader } from '../../../core/bronze/bronze-store.ts';
+import {
+  FEATURE_VERSION,
+  type FeatureVector,
+  type FeatureVectorJson,
+  featureVectorFromJSON,
+} from '../../../core/features/feature-names.ts';
 import { type BronzeTape, tapeFromBronze } from '../../../core/model/bronze-tape.ts';
 import type { SbeBatchDecoder } from '../../../core/sbe/batch-decoder.ts';
 
@@ -26,4 +33,10 @@ export async function readBronzeTape(
     readAll<StreamFrameLine>(reader, datasetPrefix('stream/trade', symbol)),
   ]);
   return tapeFromBronze({ symbol, snapshots, frames: [...depth, ...trades] }, decoder);
+}
+
+/** The vectors inference served, of this FEATURE_VERSION (another version's are left out). */
+export async function readServedVectors(reader: BronzeReader, symbol: string): Promise<FeatureVector[]> {
+  const lines = await readAll<FeatureVectorJson>(reader, datasetPrefix('features/served', symbol));
+  return lines.filter((l) => l.v === FEATURE_VERSION).map((l) => featureVectorFromJSON(l));
 }
