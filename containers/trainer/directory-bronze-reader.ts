@@ -13,16 +13,6 @@ import { fromNdjson } from '../../core/bronze/ndjson.ts';
 
 const gunzipAsync = promisify(gunzip);
 
-async function walk(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await walk(path)));
-    else out.push(path);
-  }
-  return out;
-}
-
 export class DirectoryBronzeReader implements BronzeReader {
   private keys: Map<string, string> | undefined;
 
@@ -46,7 +36,8 @@ export class DirectoryBronzeReader implements BronzeReader {
   private async index(): Promise<Map<string, string>> {
     if (!this.keys) {
       this.keys = new Map();
-      for (const path of await walk(this.dir)) {
+      const entries = await readdir(this.dir, { recursive: true, withFileTypes: true }).catch(() => []);
+      for (const path of entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name))) {
         const rel = relative(this.dir, path).split(sep).join('/');
         const at = `/${rel}`.indexOf(`/${BRONZE_ROOT}/`);
         if (at >= 0) this.keys.set(rel.slice(at), path);
