@@ -10,10 +10,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
 import { bronzeKey } from '../core/bronze/bronze-keys.ts';
 import { FEATURE_VERSION, featureVectorToJSON } from '../core/features/feature-names.ts';
 import { completeRows, datasetFromServedVectors } from '../core/model/dataset.ts';
+import { DirectoryBronzeWriter } from '../lambdas/shared/bronze/directory-bronze-writer.ts';
 import { MarketDataRepository } from '../lambdas/shared/sql/market-data-repository.ts';
 import type { SqlClient } from '../lambdas/shared/sql/sql-client.ts';
 
@@ -70,10 +70,7 @@ export class FirstModelTrainer {
         const first = vectors[0]?.eventTimeUs as number;
         const last = vectors.at(-1)?.eventTimeUs as number;
         const key = bronzeKey('features/served', this.symbol, first / 1000, first, last);
-        const body = vectors.map((v) => JSON.stringify(featureVectorToJSON(v))).join('\n');
-        const { mkdir, writeFile } = await import('node:fs/promises');
-        await mkdir(join(dir, key, '..'), { recursive: true });
-        await writeFile(join(dir, key), gzipSync(`${body}\n`));
+        await new DirectoryBronzeWriter(dir).write(key, vectors.map(featureVectorToJSON));
         const { exitCode, lastLine } = await this.train(dir);
         this.state = { status: 'finished', rows, exitCode, lastLine };
         await this.onFinished();

@@ -17,13 +17,13 @@ import { FEATURE_VERSION } from '../../core/features/feature-names.ts';
 import { type Dataset, datasetFromReplay, datasetFromServedVectors } from '../../core/model/dataset.ts';
 import { type ReplayStats, replayTape } from '../../core/model/feature-replay.ts';
 import { type AwsClientOptions, s3Client } from '../../lambdas/shared/aws-clients.ts';
+import { DirectoryBronzeReader } from '../../lambdas/shared/bronze/directory-bronze-reader.ts';
 import { readBronzeTape, readServedVectors } from '../../lambdas/shared/bronze/read-bronze-tape.ts';
 import { S3BronzeReader } from '../../lambdas/shared/bronze/s3-bronze-reader.ts';
 import { MarketDataRepository } from '../../lambdas/shared/sql/market-data-repository.ts';
 import { openSqlClient, sqlTargetFromUrl } from '../../lambdas/shared/sql/open-sql-client.ts';
 import type { SqlClient } from '../../lambdas/shared/sql/sql-client.ts';
 import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
-import { DirectoryBronzeReader } from './directory-bronze-reader.ts';
 import { datasetFromRecordings } from './recording-dataset.ts';
 
 const RECORDING = /_raw_stream\.txt(\.gz)?$|\.txt\.gz$/;

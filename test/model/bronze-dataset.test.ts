@@ -13,12 +13,12 @@ import { FEATURE_COUNT, FEATURE_VERSION } from '../../core/features/feature-name
 import { datasetFromReplay } from '../../core/model/dataset.ts';
 import { replayTape, type TapeEvent } from '../../core/model/feature-replay.ts';
 import { ArchivingSnapshotSource } from '../../lambdas/re-anchor/archiving-snapshot-source.ts';
+import { DirectoryBronzeWriter } from '../../lambdas/shared/bronze/directory-bronze-writer.ts';
 import { S3BronzeWriter } from '../../lambdas/shared/bronze/s3-bronze-writer.ts';
 import { StreamArchiver } from '../../lambdas/stream-archiver/stream-archiver.ts';
 import { type S3Emulator, startS3Emulator } from '../../local/emulators/s3-emulator.ts';
 import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
 import { DepthFeed, toRecords } from '../support/depth-feed.ts';
-import { LocalDirectoryWriter } from '../support/local-directory-writer.ts';
 
 const nowUs = () => Math.floor((performance.timeOrigin + performance.now()) * 1000);
 let s3: S3Emulator;
@@ -77,7 +77,7 @@ describe('trainer data from bronze', () => {
     }));
     const key = bronzeKey('features/served', 'BTCUSDT', t0 / 1000, t0, t0 + lines.length * 2_000_000);
     await new S3BronzeWriter(s3.client, 'served').write(key, lines);
-    await new LocalDirectoryWriter(dir).write(key, lines);
+    await new DirectoryBronzeWriter(dir).write(key, lines);
 
     const fromS3 = await loadDataset('s3://served', { region: s3.region, endpoint: s3.endpoint });
     const fromCopy = await loadDataset(dir);

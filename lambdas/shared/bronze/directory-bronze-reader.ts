@@ -7,9 +7,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { BRONZE_ROOT } from '../../core/bronze/bronze-keys.ts';
-import type { BronzeReader } from '../../core/bronze/bronze-store.ts';
-import { fromNdjson } from '../../core/bronze/ndjson.ts';
+import { BRONZE_ROOT } from '../../../core/bronze/bronze-keys.ts';
+import type { BronzeReader } from '../../../core/bronze/bronze-store.ts';
+import { fromNdjson } from '../../../core/bronze/ndjson.ts';
 
 const gunzipAsync = promisify(gunzip);
 

@@ -1,11 +1,14 @@
-/** A BronzeWriter into a local directory (a copy of the bucket, as `aws s3 sync` leaves it). */
+/**
+ * BronzeWriter into a local directory laid out as the bucket (as `aws s3 sync` leaves it): gzip
+ * NDJSON at `<dir>/<key>`, which DirectoryBronzeReader reads back.
+ */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { BronzeWriter } from '../../core/bronze/bronze-store.ts';
-import { toNdjson } from '../../core/bronze/ndjson.ts';
+import type { BronzeWriter } from '../../../core/bronze/bronze-store.ts';
+import { toNdjson } from '../../../core/bronze/ndjson.ts';
 
-export class LocalDirectoryWriter implements BronzeWriter {
+export class DirectoryBronzeWriter implements BronzeWriter {
   constructor(private readonly dir: string) {}
 
   async write(key: string, lines: readonly unknown[]): Promise<void> {
