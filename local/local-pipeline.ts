@@ -1,5 +1,5 @@
 /**
- * The whole pipeline on one machine, wired as DESIGN.md section 5 describes: the local venue (or
+ * The whole pipeline on one machine, wired as docs/architecture.md describes: the local venue (or
  * real Binance), the SBE ingestor, Kinesis and S3 in process reached through the real AWS SDK
  * clients, the Lambda handlers (aggregator, archiver, REST poller, gap detector, data connector)
  * driven by a local Kinesis event source and a local scheduler with AWS's event shapes, Redis, the

@@ -1,6 +1,6 @@
 /**
- * The run summary `npm start -- --summary <file>` writes (contract: at least the fields of
- * DESIGN.md section 6). Every figure is measured in the run; a stage that has not landed yet
+ * The run summary `npm start -- --summary <file>` writes (a contract: other tools read its
+ * fields; README describes them). Every figure is measured in the run; a stage that has not landed yet
  * reports null rather than a made-up number.
  */
 export interface RunSummary {

@@ -3,7 +3,6 @@
  * AWS), the champion model from S3 `models/current` hot-reloaded, a prediction every 2 s, served
  * vectors logged to bronze, HTTP on HTTP_PORT. SIGTERM: stop ticking, flush the log, exit.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import {
   AWS_ENDPOINT_URL,
@@ -21,13 +20,14 @@ import { PrometheusEmfBridge } from '../../lambdas/shared/emf/prometheus-emf-bri
 import { S3ModelStore } from '../../lambdas/shared/model-store/s3-model-store.ts';
 import { connectConfiguredRedis } from '../../lambdas/shared/redis/redis-connection.ts';
 import { RedisHotState } from '../../lambdas/shared/redis/redis-hot-state.ts';
+import { serviceLogger } from '../../lambdas/shared/service-logger.ts';
 import { parseInferenceConfig } from './config.ts';
 import { InferenceMetrics, startInferenceHttp } from './http-server.ts';
 import { InferenceService, type ServedPrediction } from './inference-service.ts';
 import { ModelProvider } from './model-provider.ts';
 import { ServedVectorLog } from './served-vector-log.ts';
 
-const logger = new Logger({ serviceName: 'inference' });
+const logger = serviceLogger('inference');
 const log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) =>
   logger[level](message, fields ?? {});
 const config = parseInferenceConfig(process.env);

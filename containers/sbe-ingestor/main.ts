@@ -2,7 +2,6 @@
  * Fargate entry point of the SBE ingestor: parse config, build clients once, run until SIGTERM
  * (ECS sends it on deploys and scale-in), then stop reading, flush to Kinesis and exit.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import {
   AWS_ENDPOINT_URL,
@@ -18,12 +17,13 @@ import {
 } from '../../core/config/environment-names.ts';
 import { kinesisClient, secretsManagerClient } from '../../lambdas/shared/aws-clients.ts';
 import { PrometheusEmfBridge } from '../../lambdas/shared/emf/prometheus-emf-bridge.ts';
+import { serviceLogger } from '../../lambdas/shared/service-logger.ts';
 import { loadApiKey } from './api-key.ts';
 import { parseIngestorConfig } from './config.ts';
 import { startHealthServer } from './health-server.ts';
 import { SbeIngestor } from './sbe-ingestor.ts';
 
-const logger = new Logger({ serviceName: 'sbe-ingestor' });
+const logger = serviceLogger('sbe-ingestor');
 const config = parseIngestorConfig(process.env);
 const aws = { region: config[AWS_REGION], endpoint: config[AWS_ENDPOINT_URL] };
 

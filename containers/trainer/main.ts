@@ -3,10 +3,11 @@
  * evaluates against the baselines, writes `models/<version>/` and promotes only a winner. Exit code
  * 0 whether or not the model was promoted (refusing a loser is a normal outcome); 1 on failure.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
+
+import { serviceLogger } from '../../lambdas/shared/service-logger.ts';
 import { runTrainingCli } from './run-training.ts';
 
-const logger = new Logger({ serviceName: 'trainer' });
+const logger = serviceLogger('trainer');
 
 try {
   const result = await runTrainingCli({

@@ -2,7 +2,6 @@
  * Lambda entry: composes the aggregator from the environment once per container (clients at module
  * scope), publishes EMF metrics through Powertools, invokes the re-anchor Lambda asynchronously.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
@@ -16,10 +15,11 @@ import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
 import { connectConfiguredRedis } from '../shared/redis/redis-connection.ts';
 import { RedisHotState } from '../shared/redis/redis-hot-state.ts';
 import { parseLambdaEnvironment } from '../shared/runtime-config.ts';
+import { serviceLogger } from '../shared/service-logger.ts';
 import { Aggregator } from './aggregator.ts';
 import { createAggregatorHandler } from './handler.ts';
 
-const logger = new Logger({ serviceName: 'aggregator' });
+const logger = serviceLogger('aggregator');
 const metrics = new Metrics({ serviceName: 'aggregator' });
 const config = parseLambdaEnvironment(process.env);
 const aws = { region: config[AWS_REGION], endpoint: config[AWS_ENDPOINT_URL] };

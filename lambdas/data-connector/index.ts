@@ -4,9 +4,9 @@
  * migrations ship next to the bundle (PipelineFunction `bundledAssets`: migrations/*.sql).
  */
 import { fileURLToPath } from 'node:url';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { s3Client } from '../shared/aws-clients.ts';
+import { serviceLogger } from '../shared/service-logger.ts';
 import { loadMigrations } from '../shared/sql/migrations.ts';
 import { openSqlClient } from '../shared/sql/open-sql-client.ts';
 import { parseDataConnectorEnvironment, sqlTargetOf } from './config.ts';
@@ -14,7 +14,7 @@ import { DataConnector } from './data-connector.ts';
 import { createDataConnectorHandler } from './handler.ts';
 import { S3BronzeSource } from './s3-bronze-source.ts';
 
-const logger = new Logger({ serviceName: 'data-connector' });
+const logger = serviceLogger('data-connector');
 const metrics = new Metrics({ serviceName: 'data-connector' });
 const config = parseDataConnectorEnvironment(process.env);
 const sql = await openSqlClient(sqlTargetOf(config));

@@ -2,7 +2,6 @@
  * Lambda entry of the gap detector (EventBridge every minute, plus asynchronous invokes from the hot
  * path): clients, Redis and the WASM decoder at module scope; EMF metrics per gap reason.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import {
@@ -24,13 +23,14 @@ import { S3BronzeReader } from '../shared/bronze/s3-bronze-reader.ts';
 import { S3BronzeWriter } from '../shared/bronze/s3-bronze-writer.ts';
 import { S3CheckpointStore } from '../shared/bronze/s3-checkpoint-store.ts';
 import { connectConfiguredRedis } from '../shared/redis/redis-connection.ts';
+import { serviceLogger } from '../shared/service-logger.ts';
 import { parseGapDetectorEnvironment } from './config.ts';
 import { GapDetector } from './gap-detector.ts';
 import { createGapDetectorHandler } from './handler.ts';
 import { LambdaReanchorTrigger } from './lambda-reanchor-trigger.ts';
 import { RedisGapSignals } from './redis-gap-signals.ts';
 
-const logger = new Logger({ serviceName: 'gap-detector' });
+const logger = serviceLogger('gap-detector');
 const metrics = new Metrics({ serviceName: 'gap-detector' });
 const config = parseGapDetectorEnvironment(process.env);
 const aws = { region: config[AWS_REGION], endpoint: config[AWS_ENDPOINT_URL] };

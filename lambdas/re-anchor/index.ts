@@ -2,7 +2,6 @@
  * Lambda entry of the re-anchor: invoked asynchronously by the aggregator (or the gap detector)
  * with `{ symbol, reason }`. A symbol already being re-anchored answers `locked` (not an error).
  */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import {
@@ -19,10 +18,11 @@ import { BinanceRestClient } from '../shared/binance/binance-rest-client.ts';
 import { S3BronzeWriter } from '../shared/bronze/s3-bronze-writer.ts';
 import { connectConfiguredRedis } from '../shared/redis/redis-connection.ts';
 import { lambdaEnvironment, parseEnvironment } from '../shared/runtime-config.ts';
+import { serviceLogger } from '../shared/service-logger.ts';
 import { ArchivingSnapshotSource } from './archiving-snapshot-source.ts';
 import { ReAnchor, type ReAnchorResult } from './re-anchor.ts';
 
-const logger = new Logger({ serviceName: 're-anchor' });
+const logger = serviceLogger('re-anchor');
 const metrics = new Metrics({ serviceName: 're-anchor' });
 const config = parseEnvironment(
   lambdaEnvironment.extend({ [BRONZE_BUCKET]: z.string().min(3) }),

@@ -3,7 +3,6 @@
  * per container (clients and the weight budget at module scope, so a warm container keeps its view
  * of the current minute) and publishes EMF metrics through Powertools.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import {
   AWS_ENDPOINT_URL,
@@ -22,12 +21,13 @@ import { BinanceRestClient } from '../shared/binance/binance-rest-client.ts';
 import { S3BronzeReader } from '../shared/bronze/s3-bronze-reader.ts';
 import { S3BronzeWriter } from '../shared/bronze/s3-bronze-writer.ts';
 import { S3CheckpointStore } from '../shared/bronze/s3-checkpoint-store.ts';
+import { serviceLogger } from '../shared/service-logger.ts';
 import { parseRestPollerEnvironment } from './config.ts';
 import { systemClock } from './guarded-rest.ts';
 import { createRestPollerHandler } from './handler.ts';
 import { RestPoller } from './rest-poller.ts';
 
-const logger = new Logger({ serviceName: 'rest-poller' });
+const logger = serviceLogger('rest-poller');
 const metrics = new Metrics({ serviceName: 'rest-poller' });
 const config = parseRestPollerEnvironment(process.env);
 const s3 = s3Client({ region: config[AWS_REGION], endpoint: config[AWS_ENDPOINT_URL] });

@@ -3,7 +3,6 @@
  * clients and the WASM decoder at module scope, EMF metrics through Powertools. Firehose with a
  * transform Lambda is the AWS-native alternative (docs/adr/0040-rest-poller-and-bronze.md).
  */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import { AWS_ENDPOINT_URL, AWS_REGION, BRONZE_BUCKET } from '../../core/config/environment-names.ts';
@@ -11,6 +10,7 @@ import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
 import { s3Client } from '../shared/aws-clients.ts';
 import { S3BronzeWriter } from '../shared/bronze/s3-bronze-writer.ts';
 import { awsVariables, parseEnvironment } from '../shared/runtime-config.ts';
+import { serviceLogger } from '../shared/service-logger.ts';
 import { createStreamArchiverHandler } from './handler.ts';
 import { StreamArchiver } from './stream-archiver.ts';
 
@@ -19,7 +19,7 @@ const environment = z.object({
   ...awsVariables,
 });
 const config = parseEnvironment(environment, process.env);
-const logger = new Logger({ serviceName: 'stream-archiver' });
+const logger = serviceLogger('stream-archiver');
 const metrics = new Metrics({ serviceName: 'stream-archiver' });
 const s3 = s3Client({ region: config[AWS_REGION], endpoint: config[AWS_ENDPOINT_URL] });
 const archiver = new StreamArchiver({

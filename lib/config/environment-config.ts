@@ -205,8 +205,8 @@ export interface AlarmThresholds {
   /**
    * The aggregator's per-batch exchange-event-to-Redis p99 (ms, EMF `ExchangeToRedisP99`), averaged
    * over 5 minutes, sustained for 15. Lambda's standard Kinesis poller reads each shard about once a
-   * second, so ~1 s plus the batching window is the floor in AWS (the 50 ms budget of DESIGN.md is
-   * the local run's); well beyond it, the 10 s-ahead predictions lose a noticeable part of their horizon.
+   * second, so ~1 s plus the batching window is the floor in AWS (the 50 ms budget in
+   * README's performance table is the local run's); well beyond it, the 10 s-ahead predictions lose a noticeable part of their horizon.
    */
   readonly exchangeToRedisP99Ms: number;
   /**
@@ -277,7 +277,7 @@ const BASE_ALARMS: AlarmThresholds = {
 
 // 1769 MB is one full vCPU: the decoder and the Redis pipeline run on one Node thread, so more
 // memory buys no speed; less slows every batch in proportion. 10 s is ~20x a 1000-record batch's
-// expected time (DESIGN.md: 50k+ events/s), short enough that a stuck batch is retried quickly.
+// expected time (the aggregator's budget: 50k+ events/s), short enough that a stuck batch is retried quickly.
 const PROD_AGGREGATOR: FunctionSize = { memoryMiB: 1769, timeout: Duration.seconds(10) };
 // A 5000-level snapshot is ~200 KB of JSON: memory is for CPU, not space. 25 s leaves room for
 // five snapshots with back-off (re-anchor.ts) and stays under the lock TTL.

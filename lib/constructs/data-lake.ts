@@ -1,6 +1,6 @@
 /**
- * The S3 side of the pipeline: the bronze bucket (raw frames and REST responses, partitioned by
- * DESIGN.md section 3), the models bucket (versioned artifacts), and the access-log bucket both log
+ * The S3 side of the pipeline: the bronze bucket (raw frames and REST responses, partitioned as
+ * docs/bronze-layout.md describes), the models bucket (versioned artifacts), and the access-log bucket both log
  * to. All three: encrypted, TLS only, no public access.
  */
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';

@@ -1,5 +1,5 @@
 /**
- * Redis hot state (DESIGN.md section 4) on ElastiCache for Valkey, through the L1
+ * Redis hot state (docs/adr/0003-redis-hot-state.md) on ElastiCache for Valkey, through the L1
  * `CfnReplicationGroup` (aws-cdk-lib has no L2). TLS in transit, encryption at rest, an AUTH token
  * generated into Secrets Manager and passed as a dynamic reference (never in the template), Multi-AZ
  * with automatic failover when configured. Cluster mode is off: one shard holds BTCUSDT easily, and

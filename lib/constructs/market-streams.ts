@@ -1,5 +1,5 @@
 /**
- * The three Kinesis streams of packed SBE frames (DESIGN.md section 3), one per stream family, with
+ * The three Kinesis streams of packed SBE frames (core/envelope/), one per stream family, with
  * partition key = symbol. Encrypted with the AWS-managed Kinesis key: no key policy to maintain and
  * consumers need no extra KMS grant.
  */

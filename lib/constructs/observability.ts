@@ -332,7 +332,7 @@ export class Observability extends Construct {
     const depth = options.depthStream;
     alarms.push(
       // The book disagreed with Binance's own depth20 view: the aggregator requests a re-anchor, but
-      // a mismatch means a diff was lost or misapplied (the invariant of DESIGN.md section 4).
+      // a mismatch means a diff was lost or misapplied (the invariant of docs/adr/0003-redis-hot-state.md).
       new Alarm(group, 'DepthMismatches', {
         alarmDescription: `${label}: the book disagreed with Binance's depth snapshot on ${depth.label}.`,
         metric: alarmMetric('DepthMismatches', depth, 'Sum'),

@@ -125,7 +125,7 @@ export class PipelineFunction extends NodejsFunction {
       handler: props.handler ?? 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-      // Node 22 is the newest runtime verified with our toolchain (TOOLS.md); bump it deliberately.
+      // Node 22 is the newest runtime verified with our toolchain (docs/adr/0002-toolchain.md); bump it deliberately.
       runtime: Runtime.NODEJS_22_X,
       // Graviton: about 20% cheaper per GB-second, and the decoder is plain WASM.
       architecture: Architecture.ARM_64,
@@ -185,7 +185,7 @@ export class PipelineFunction extends NodejsFunction {
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
-        'Node.js 22 is the newest runtime verified with our esbuild target and Powertools (TOOLS.md); bumped deliberately, not by the linter.',
+        'Node.js 22 is the newest runtime verified with our esbuild target and Powertools (docs/adr/0002-toolchain.md); bumped deliberately, not by the linter.',
     });
     Validations.of(this.role ?? this).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
