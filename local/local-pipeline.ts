@@ -13,8 +13,8 @@ import { ModelProvider } from '../containers/inference/model-provider.ts';
 import type { ReturnModel } from '../containers/inference/return-model.ts';
 import { ServedVectorLog } from '../containers/inference/served-vector-log.ts';
 import { SbeIngestor } from '../containers/sbe-ingestor/sbe-ingestor.ts';
-import type { StreamKind } from '../containers/sbe-ingestor/stream-kind.ts';
 import { symbolKeys } from '../core/hot-state/keys.ts';
+import { kinesisStreamNames } from '../core/market/streams.ts';
 import type { ParityReport } from '../core/model/feature-parity.ts';
 import { WeightBudget } from '../core/rate-limit/weight-budget.ts';
 import { Aggregator } from '../lambdas/aggregator/aggregator.ts';
@@ -74,11 +74,7 @@ const GAP_DETECTOR_EVERY_MS = 15_000;
 const DATA_CONNECTOR_EVERY_MS = 20_000;
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-export const STREAM_NAMES: Record<StreamKind, string> = {
-  trade: 'market-sbe-trade',
-  bestbidask: 'market-sbe-bestbidask',
-  depth: 'market-sbe-depth',
-};
+export const STREAM_NAMES = kinesisStreamNames();
 
 export type Log = (
   level: 'info' | 'warn' | 'error',

@@ -10,6 +10,7 @@ import {
   STREAM_TRADE,
   SYMBOLS,
 } from '../../core/config/environment-names.ts';
+import { STREAM_TABLE } from '../../core/market/streams.ts';
 import { awsVariables, parseEnvironment, symbolsVariable } from '../../lambdas/shared/runtime-config.ts';
 
 const schema = z
@@ -18,9 +19,9 @@ const schema = z
     [BINANCE_API_KEY]: z.string().min(1).optional(),
     [BINANCE_API_KEY_SECRET_ARN]: z.string().startsWith('arn:').optional(),
     [SYMBOLS]: symbolsVariable,
-    [STREAM_TRADE]: z.string().default('market-sbe-trade'),
-    [STREAM_BESTBIDASK]: z.string().default('market-sbe-bestbidask'),
-    [STREAM_DEPTH]: z.string().default('market-sbe-depth'),
+    [STREAM_TRADE]: z.string().default(STREAM_TABLE.trade.kinesisBaseName),
+    [STREAM_BESTBIDASK]: z.string().default(STREAM_TABLE.bestbidask.kinesisBaseName),
+    [STREAM_DEPTH]: z.string().default(STREAM_TABLE.depth.kinesisBaseName),
     ...awsVariables,
     [HTTP_PORT]: z.coerce.number().int().min(0).max(65535).default(8080),
   })

@@ -4,13 +4,14 @@
  * as received. Stateless apart from the continuity trackers; the connection it came from does not
  * matter, which is what makes a make-before-break rotation lossless and duplicate-free.
  */
+
+import { STREAM_KINDS, type StreamKind, streamKindOf } from '../../core/market/streams.ts';
 import { Field, Status, TemplateId, TRADE_STRIDE } from '../../core/sbe/abi.ts';
 import type { SbeBatchDecoder } from '../../core/sbe/batch-decoder.ts';
 import { type DecodedBatch, field, SymbolCache, symbolAt } from '../../core/sbe/decoded-batch.ts';
 import { errorForStatus } from '../../core/sbe/errors.ts';
 import { type ContinuityVerdict, IdContinuity, MonotonicIds } from '../../core/sequence/id-continuity.ts';
 import type { IngestorMetrics } from './ingestor-metrics.ts';
-import { STREAM_KINDS, type StreamKind, streamKindOf } from './stream-kind.ts';
 
 /** A sequence anomaly the ingestor saw: the gap detector and the book re-anchor act on these. */
 export interface SequenceGapEvent {

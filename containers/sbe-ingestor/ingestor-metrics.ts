@@ -4,7 +4,7 @@
  * counters are resolved to their labelled children once.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { StreamKind } from './stream-kind.ts';
+import type { StreamKind } from '../../core/market/streams.ts';
 
 export class IngestorMetrics {
   readonly registry = new Registry();

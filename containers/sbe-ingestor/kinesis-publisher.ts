@@ -14,9 +14,9 @@
  */
 import { type KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { EnvelopeBuilder, MAX_RECORD_BYTES } from '../../core/envelope/frame-envelope.ts';
+import { STREAM_KINDS, type StreamKind } from '../../core/market/streams.ts';
 import { type BackoffPolicy, backoffDelayMs } from '../../core/retry/backoff.ts';
 import type { IngestorMetrics } from './ingestor-metrics.ts';
-import { STREAM_KINDS, type StreamKind } from './stream-kind.ts';
 
 /** PutRecords accepts at most 500 entries and 5 MiB per call. */
 const MAX_ENTRIES_PER_CALL = 500;

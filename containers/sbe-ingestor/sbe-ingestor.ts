@@ -3,6 +3,7 @@
  * Built by main.ts in AWS and by the local runtime and tests with the same options.
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { binanceStreamNames, type StreamKind } from '../../core/market/streams.ts';
 import type { BackoffPolicy } from '../../core/retry/backoff.ts';
 import type { SbeBatchDecoder } from '../../core/sbe/batch-decoder.ts';
 import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
@@ -12,7 +13,6 @@ import { FrameRouter, type SequenceGapEvent } from './frame-router.ts';
 import { IngestorMetrics } from './ingestor-metrics.ts';
 import { KinesisPublisher } from './kinesis-publisher.ts';
 import type { ControlMessage } from './market-connection.ts';
-import { binanceStreamNames, type StreamKind } from './stream-kind.ts';
 
 export type LogFn = (
   level: 'info' | 'warn' | 'error',

@@ -7,19 +7,14 @@
  * Pure: the decoder comes in through the core interface.
  */
 import { allocateEnvelopeFrames, readEnvelope } from '../envelope/frame-envelope.ts';
+import { type StreamKind, streamKindOf } from '../market/streams.ts';
 import { Field, Status, TemplateId, TRADE_STRIDE } from '../sbe/abi.ts';
 import type { SbeBatchDecoder } from '../sbe/batch-decoder.ts';
 import { field, symbolAt } from '../sbe/decoded-batch.ts';
 import type { StreamFrameLine } from './bronze-lines.ts';
 
-export type ArchivedStream = 'trade' | 'bestbidask' | 'depth';
-
-export function streamOfTemplate(templateId: number): ArchivedStream | undefined {
-  if (templateId === TemplateId.Trades) return 'trade';
-  if (templateId === TemplateId.BestBidAsk) return 'bestbidask';
-  if (templateId === TemplateId.DepthDiff || templateId === TemplateId.DepthSnapshot) return 'depth';
-  return undefined;
-}
+/** The family a frame is archived under (core/market/streams.ts). */
+export type ArchivedStream = StreamKind;
 
 export interface ArchivedFrame {
   stream: ArchivedStream | undefined;
@@ -48,7 +43,7 @@ export function archivedFrames(
       // The SBE message header: blockLength u16, templateId u16 (little-endian).
       const templateId = bytes.length >= 4 ? (bytes[2] as number) | ((bytes[3] as number) << 8) : 0;
       out[i] = {
-        stream: streamOfTemplate(templateId),
+        stream: streamKindOf(templateId),
         symbol: undefined,
         line: {
           recvTimeUs,
@@ -74,7 +69,7 @@ export function archivedFrames(
       lastId = field(batch, i, Field.LastUpdateId);
     }
     out[i] = {
-      stream: streamOfTemplate(templateId),
+      stream: streamKindOf(templateId),
       symbol: symbolAt(batch, i),
       line: {
         recvTimeUs,

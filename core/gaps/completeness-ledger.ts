@@ -4,9 +4,11 @@
  * detector looked. Accumulated run after run by the gap detector; pure.
  */
 import type { LedgerGap, LedgerLine } from '../bronze/bronze-lines.ts';
+import { STREAM_KINDS, type StreamKind } from '../market/streams.ts';
 
-export const LEDGER_STREAMS = ['trade', 'bestbidask', 'depth'] as const;
-export type LedgerStream = (typeof LEDGER_STREAMS)[number];
+/** The ledger keeps a line per stream family (core/market/streams.ts). */
+export const LEDGER_STREAMS = STREAM_KINDS;
+export type LedgerStream = StreamKind;
 
 /** day → stream → line */
 export type Ledgers = Record<string, Record<string, LedgerLine>>;

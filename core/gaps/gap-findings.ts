@@ -2,6 +2,7 @@
  * What the gap detector reports: one finding per gap, with the criterion that found it and a typed
  * reason (each has its own counter), the ids and the duration it covers. Pure types.
  */
+import type { StreamKind } from '../market/streams.ts';
 
 export type GapCriterion = 'sequence' | 'time' | 'trade-id' | 'volume';
 
@@ -23,7 +24,7 @@ export const GAP_REASONS = [
 ] as const;
 export type GapReason = (typeof GAP_REASONS)[number];
 
-export type GapStream = 'trade' | 'bestbidask' | 'depth';
+export type GapStream = StreamKind;
 
 export interface GapFinding {
   criterion: GapCriterion;

@@ -41,6 +41,7 @@ import {
 import { IdIntervals, type IdRange } from '../../core/gaps/id-intervals.ts';
 import { type AggRef, findTradeIdGaps } from '../../core/gaps/trade-id-gaps.ts';
 import { compareMinuteVolumes } from '../../core/gaps/volume-check.ts';
+import { STREAM_KINDS, STREAM_TABLE } from '../../core/market/streams.ts';
 import { TemplateId } from '../../core/sbe/abi.ts';
 import type { SbeBatchDecoder } from '../../core/sbe/batch-decoder.ts';
 import type { AggTradesById, GapSignals, ReanchorTrigger } from './ports.ts';
@@ -119,11 +120,9 @@ const freshState = (): DetectorState => ({
   ledgers: {},
 });
 
-const STREAMS: Record<LedgerStream, BronzeDataset> = {
-  trade: 'stream/trade',
-  bestbidask: 'stream/bestbidask',
-  depth: 'stream/depth',
-};
+const STREAMS = Object.fromEntries(
+  STREAM_KINDS.map((kind) => [kind, STREAM_TABLE[kind].bronzeDataset as BronzeDataset]),
+) as Record<LedgerStream, BronzeDataset>;
 
 export class GapDetector {
   private readonly depthSilenceMs: number;

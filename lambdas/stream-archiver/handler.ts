@@ -6,6 +6,7 @@
  */
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import type { ArchivedStream } from '../../core/bronze/stream-frame-lines.ts';
+import { streamKindOfStreamName } from '../../core/market/streams.ts';
 import type { ArchiveOutcome, ArchiveRecord, StreamArchiver } from './stream-archiver.ts';
 
 export interface StreamArchiverHandlerDeps {
@@ -16,10 +17,7 @@ export interface StreamArchiverHandlerDeps {
 
 /** The family of a Kinesis stream from its name (market-sbe-trade, …-bestbidask, …-depth). */
 export function streamFamily(streamName: string): ArchivedStream {
-  const name = streamName.toLowerCase();
-  if (name.includes('trade')) return 'trade';
-  if (name.includes('bestbidask') || name.includes('bba')) return 'bestbidask';
-  return 'depth';
+  return streamKindOfStreamName(streamName) ?? 'depth';
 }
 
 export function createStreamArchiverHandler(deps: StreamArchiverHandlerDeps) {

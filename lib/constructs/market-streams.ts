@@ -7,17 +7,23 @@ import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Stream, StreamEncryption, StreamMode } from 'aws-cdk-lib/aws-kinesis';
 import { Construct } from 'constructs';
-import { STREAM_BESTBIDASK, STREAM_DEPTH, STREAM_TRADE } from '../../core/config/environment-names.ts';
+import { STREAM_KINDS, STREAM_TABLE, type StreamKind } from '../../core/market/streams.ts';
 import type { StreamCapacity } from '../config/environment-config.ts';
 
-/** The stream families: construct ids, base names and environment variables are a contract. */
-export const MARKET_STREAMS = {
-  trade: { id: 'Trade', baseName: 'market-sbe-trade', envName: STREAM_TRADE },
-  bestBidAsk: { id: 'BestBidAsk', baseName: 'market-sbe-bestbidask', envName: STREAM_BESTBIDASK },
-  depth: { id: 'Depth', baseName: 'market-sbe-depth', envName: STREAM_DEPTH },
-} as const;
+/**
+ * The stream families as CDK sees them, derived from the one stream table (core/market/streams.ts):
+ * construct ids, base names and environment variables are a contract.
+ */
+export const MARKET_STREAMS = Object.fromEntries(
+  STREAM_KINDS.map((kind) => {
+    const spec = STREAM_TABLE[kind];
+    return [kind, { id: spec.constructId, baseName: spec.kinesisBaseName, envName: spec.streamNameVariable }];
+  }),
+) as {
+  readonly [K in StreamKind]: { readonly id: string; readonly baseName: string; readonly envName: string };
+};
 
-export type MarketStreamKind = keyof typeof MARKET_STREAMS;
+export type MarketStreamKind = StreamKind;
 
 export interface MarketStreamsProps {
   /** Appended to each base name (`market-sbe-trade-dev`) so environments can share an account. */
@@ -28,9 +34,7 @@ export interface MarketStreamsProps {
 }
 
 export class MarketStreams extends Construct {
-  public readonly trade: Stream;
-  public readonly bestBidAsk: Stream;
-  public readonly depth: Stream;
+  private readonly byKind: Record<StreamKind, Stream>;
 
   public constructor(scope: Construct, id: string, props: MarketStreamsProps) {
     super(scope, id);
@@ -40,9 +44,9 @@ export class MarketStreams extends Construct {
         `MarketStreams ${id}: invalid retention ${props.retention.toHumanString()}: need 24 to 8760 whole hours.`,
       );
     }
-    const make = (kind: MarketStreamKind): Stream => {
+    const make = (kind: StreamKind): Stream => {
       const spec = MARKET_STREAMS[kind];
-      const stream = new Stream(this, spec.id, {
+      return new Stream(this, spec.id, {
         streamName: `${spec.baseName}-${props.nameSuffix}`,
         encryption: StreamEncryption.MANAGED,
         retentionPeriod: Duration.hours(hours),
@@ -51,20 +55,21 @@ export class MarketStreams extends Construct {
           : { streamMode: StreamMode.PROVISIONED, shardCount: props.capacity.shardCount }),
         removalPolicy: props.removalPolicy,
       });
-      return stream;
     };
-    this.trade = make('trade');
-    this.bestBidAsk = make('bestBidAsk');
-    this.depth = make('depth');
+    this.byKind = Object.fromEntries(STREAM_KINDS.map((kind) => [kind, make(kind)])) as Record<
+      StreamKind,
+      Stream
+    >;
   }
 
-  /** The streams with their kind, in a stable order. */
-  public all(): ReadonlyArray<{ readonly kind: MarketStreamKind; readonly stream: Stream }> {
-    return [
-      { kind: 'trade', stream: this.trade },
-      { kind: 'bestBidAsk', stream: this.bestBidAsk },
-      { kind: 'depth', stream: this.depth },
-    ];
+  /** The stream of one family. */
+  public stream(kind: StreamKind): Stream {
+    return this.byKind[kind];
+  }
+
+  /** The streams with their kind, in the table's order. */
+  public all(): ReadonlyArray<{ readonly kind: StreamKind; readonly stream: Stream }> {
+    return STREAM_KINDS.map((kind) => ({ kind, stream: this.byKind[kind] }));
   }
 
   /** STREAM_TRADE, STREAM_BESTBIDASK, STREAM_DEPTH → stream names. */

@@ -230,7 +230,7 @@ export class ProcessingStack extends Stack {
   }
 
   private labelled(kind: MarketStreamKind): LabelledStream {
-    return { label: MARKET_STREAMS[kind].baseName, stream: this.props.data.streams[kind] };
+    return { label: MARKET_STREAMS[kind].baseName, stream: this.props.data.streams.stream(kind) };
   }
 
   private buildReanchor(): PipelineFunction {

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IngestorGapEvent, SbeIngestor } from '../../containers/sbe-ingestor/sbe-ingestor.ts';
-import { streamKindOf } from '../../containers/sbe-ingestor/stream-kind.ts';
+import { streamKindOf } from '../../core/market/streams.ts';
 import { TemplateId } from '../../core/sbe/abi.ts';
 import { type KinesisEmulator, startKinesisEmulator } from '../../local/emulators/kinesis-emulator.ts';
 import { type InjectedFault, startVenue, type Venue } from '../../local/venue/index.ts';
