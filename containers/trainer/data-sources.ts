@@ -1,7 +1,8 @@
 /**
  * Where the trainer's rows come from, by a `--data` spec:
- * - `a.txt.gz[,b.txt.gz…]` or a directory of `*_raw_stream.txt[.gz]`: recordings replayed through
- *   core/features (cold start);
+ * - `a.txt.gz[,b.csv…]` or a directory of history files (Binance `*_raw_stream.txt[.gz]`, tardis.dev
+ *   `*.csv[.gz]`; format told from the content, lambdas/shared/history): replayed through
+ *   core/features, streaming (cold start);
  * - `s3://<bronze bucket>` or a directory holding a copy of it: the served vectors
  *   (`features/served`), or, with too few of them, the bronze market data replayed through
  *   core/features (datasetFromBronze);
@@ -26,7 +27,7 @@ import type { SqlClient } from '../../lambdas/shared/sql/sql-client.ts';
 import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
 import { datasetFromRecordings } from './recording-dataset.ts';
 
-const RECORDING = /_raw_stream\.txt(\.gz)?$|\.txt\.gz$/;
+const RECORDING = /_raw_stream\.txt(\.gz)?$|\.txt(\.gz)?$|\.csv(\.gz)?$/;
 
 export class DataSourceError extends Error {
   override readonly name = 'DataSourceError';
@@ -99,7 +100,7 @@ export async function loadDataset(
   if (!info) throw new DataSourceError(`--data ${spec}: no such file or directory.`);
   if (!info.isDirectory()) return datasetFromRecordings([spec]);
   const files = await walk(spec);
-  const recordings = files.filter((f) => /_raw_stream\.txt(\.gz)?$/.test(f));
+  const recordings = files.filter((f) => /_raw_stream\.txt(\.gz)?$|\.csv(\.gz)?$/.test(f));
   if (recordings.length > 0) return datasetFromRecordings(recordings);
   const dataset = await datasetFromBronze(new DirectoryBronzeReader(spec), `bronze:${spec}`);
   if (dataset.rows.length === 0)

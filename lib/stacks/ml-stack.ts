@@ -77,7 +77,6 @@ export const TRAINER_BUILD_CONTEXT = [
   'core',
   'lambdas/shared',
   'lambdas/data-connector',
-  'local/recordings',
   'native',
   'containers/trainer',
 ] as const;

@@ -10,10 +10,16 @@
  * - trades: the last `tradeCapacity` trades.
  * A recorded diff is only known as a block [U, u]: inside such a block the truth has the block's
  * resolution, and `bookAt` says so with `exact: false`.
+ *
+ * A replay without a snapshot is anchored on its first diff (`reconstructed`): the book starts empty
+ * and learns each level as a diff names it (core/book/known-levels.ts). Its top is *certain* once
+ * every tick from the best levels inwards is known; from then on `/api/v3/depth` serves it (before,
+ * 503), and `anchor()` says how the book was anchored and from which update id it was trusted.
  */
+import { type BookSideView, KnownLevels } from '../../core/book/known-levels.ts';
 import type { PriceLevel, Trade } from '../../core/sbe/messages.ts';
 import { TruthOutOfRangeError, UnknownSymbolError } from './errors.ts';
-import type { BookChangesEvent, SnapshotEvent, TradesEvent } from './market-events.ts';
+import type { BestBidAskEvent, BookChangesEvent, SnapshotEvent, TradesEvent } from './market-events.ts';
 import { OrderBook, Side } from './order-book.ts';
 
 export interface GroundTruthOptions {
@@ -33,6 +39,19 @@ export interface TruthBook {
   exact: boolean;
   bids: PriceLevel[];
   asks: PriceLevel[];
+}
+
+/** How a symbol's true book was anchored (the truth API and the run summary report it). */
+export interface BookAnchorInfo {
+  kind: 'none' | 'snapshot' | 'reconstructed';
+  /** A rebuilt book: the first update id at which its top was certain (null: not yet). */
+  trustedFromUpdateId: number | null;
+  /** Exchange time of that update (µs). */
+  trustedFromUs: number | null;
+  /** Prices a rebuilt book has learnt; bookTicker tops compared at their exact id, and disagreements. */
+  knownPrices: number;
+  topsChecked: number;
+  topsDisagreed: number;
 }
 
 export interface TruthTrade extends Trade {
@@ -221,6 +240,22 @@ class SymbolTruth {
   readonly early: BookChangesEvent[] = [];
   bookChanges = 0;
   staleBlocksIgnored = 0;
+  anchorKind: BookAnchorInfo['kind'] = 'none';
+  known: KnownLevels | undefined;
+  trustedFromUpdateId: number | null = null;
+  trustedFromUs: number | null = null;
+  topsChecked = 0;
+  topsDisagreed = 0;
+
+  side(side: Side): BookSideView {
+    const book = this.book;
+    return {
+      best: () => book.best(side),
+      priceAt: (i) => book.priceAt(side, i),
+      quantity: (p) => book.qtyAt(side, p),
+      set: (p, q) => book.set(side, p, q),
+    };
+  }
 
   constructor(o: Required<GroundTruthOptions>) {
     this.history = new BookHistory(o.historyChanges, o.checkpointEvery);
@@ -268,6 +303,11 @@ export class GroundTruth {
     t.book.lastUpdateId = e.lastUpdateId;
     t.history.reset(t.book);
     t.seeded = true;
+    t.anchorKind = e.reconstructed ? 'reconstructed' : 'snapshot';
+    t.known = e.reconstructed ? new KnownLevels() : undefined;
+    // A snapshot is the truth from its own id on; a rebuilt book from when its top is certain.
+    t.trustedFromUpdateId = e.reconstructed ? null : e.lastUpdateId;
+    t.trustedFromUs = e.reconstructed ? null : e.timeUs;
     // Binance: buffer the diffs, get the snapshot, then apply the buffered diffs that continue it.
     for (const block of t.early.splice(0)) this.applyChanges(block);
   }
@@ -297,6 +337,54 @@ export class GroundTruth {
     }
     t.bookChanges += e.changes.length;
     t.history.maybeCheckpoint(t.book);
+    if (t.known) {
+      const bids: [number, number][] = [];
+      const asks: [number, number][] = [];
+      for (const c of e.changes) (c.side === Side.Bid ? bids : asks).push([c.priceMantissa, c.qtyMantissa]);
+      t.known.learnDiff(bids, asks);
+      if (t.trustedFromUpdateId === null) {
+        const certain = t.known.certainDepth(t.side(Side.Bid), t.side(Side.Ask), 1);
+        if (certain.bids >= 1 && certain.asks >= 1) {
+          t.trustedFromUpdateId = t.book.lastUpdateId;
+          t.trustedFromUs = e.timeUs;
+        }
+      }
+    }
+  }
+
+  /**
+   * A bookTicker at the rebuilt book's exact update id: a free check of its top (counted, not
+   * applied: the truth changes only through book changes, so its history stays replayable).
+   */
+  checkTop(e: BestBidAskEvent): void {
+    const t = this.of(e.symbol);
+    if (!t.known || e.bookUpdateId !== t.book.lastUpdateId) return;
+    t.topsChecked++;
+    const agrees =
+      t.book.best(Side.Bid) === e.bidPriceMantissa &&
+      t.book.qtyAt(Side.Bid, e.bidPriceMantissa) === e.bidQtyMantissa &&
+      t.book.best(Side.Ask) === e.askPriceMantissa &&
+      t.book.qtyAt(Side.Ask, e.askPriceMantissa) === e.askQtyMantissa;
+    if (!agrees) t.topsDisagreed++;
+  }
+
+  /** How the book was anchored; a rebuilt book is servable once trusted. */
+  anchor(symbol: string): BookAnchorInfo {
+    const t = this.of(symbol);
+    return {
+      kind: t.anchorKind,
+      trustedFromUpdateId: t.trustedFromUpdateId,
+      trustedFromUs: t.trustedFromUs,
+      knownPrices: t.known?.knownPrices() ?? 0,
+      topsChecked: t.topsChecked,
+      topsDisagreed: t.topsDisagreed,
+    };
+  }
+
+  /** True when `/api/v3/depth` can serve the book: seeded by a snapshot, or rebuilt and trusted. */
+  isServable(symbol: string): boolean {
+    const t = this.of(symbol);
+    return t.seeded && (t.anchorKind !== 'reconstructed' || t.trustedFromUpdateId !== null);
   }
 
   recordTrades(e: TradesEvent): void {

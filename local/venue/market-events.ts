@@ -26,6 +26,11 @@ export interface SnapshotEvent {
   lastUpdateId: number;
   bids: PriceLevel[];
   asks: PriceLevel[];
+  /**
+   * No snapshot exists (a recording made without one): the truth starts empty at the first diff and
+   * learns each level as it changes (docs/adr/0090).
+   */
+  reconstructed?: boolean;
 }
 
 /**

@@ -47,7 +47,7 @@ export class MarketState {
     return this.klines.get(symbol) as KlineLog;
   }
 
-  /** Applies a truth event; wire-only events (diffs, bestBidAsk) change nothing here. */
+  /** Applies a truth event; wire-only events change nothing here (bestBidAsk only checks a rebuilt book). */
   apply(e: MarketEvent): void {
     if (!this.truth.has(e.symbol)) return;
     switch (e.type) {
@@ -67,6 +67,9 @@ export class MarketState {
         }
         return;
       }
+      case 'bestBidAsk':
+        this.truth.checkTop(e);
+        return;
       default:
         return;
     }

@@ -126,8 +126,9 @@ export class RestApi {
   private depth(q: URLSearchParams): Reply {
     const symbol = this.symbol(q);
     const limit = limitParam(q, 100, 5000);
-    if (!this.state.truth.isSeeded(symbol)) {
-      // Only possible before a replay reaches its snapshot line.
+    if (!this.state.truth.isServable(symbol)) {
+      // Only before a replay reaches its snapshot line, or while a book rebuilt from the diffs alone
+      // (a recording without a snapshot) is not yet certain at its top (docs/adr/0090).
       throw new BadRequest(-1001, 'Internal error; unable to process your request. Please try again.', 503);
     }
     const book = this.state.truth.liveBook(symbol);

@@ -69,7 +69,12 @@ export class TruthApi {
         const updateId = num('updateId') ?? this.state.truth.lastUpdateId(symbol);
         try {
           const book = this.state.truth.bookAt(symbol, updateId, num('limit') ?? 5000);
-          send(200, { ...book, bids: pairs(book.bids), asks: pairs(book.asks) });
+          send(200, {
+            ...book,
+            anchor: this.state.truth.anchor(symbol),
+            bids: pairs(book.bids),
+            asks: pairs(book.asks),
+          });
           return;
         } catch (e) {
           if (e instanceof TruthOutOfRangeError) {

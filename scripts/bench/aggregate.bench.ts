@@ -15,8 +15,8 @@ import { TemplateId } from '../../core/sbe/abi.ts';
 import { encodeMessage } from '../../core/sbe/encoder.ts';
 import { Aggregator, type AggregatorRecord } from '../../lambdas/aggregator/aggregator.ts';
 import { ReAnchor } from '../../lambdas/re-anchor/re-anchor.ts';
+import { readRecording } from '../../lambdas/shared/history/history-files.ts';
 import { RedisHotState } from '../../lambdas/shared/redis/redis-hot-state.ts';
-import { readRecording } from '../../local/recordings/read-recording.ts';
 import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
 
 /** Frames per Kinesis record and records per invocation: 1,000 events per batch. */

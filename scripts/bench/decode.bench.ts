@@ -17,7 +17,7 @@ import { Field, MESSAGE_STRIDE } from '../../core/sbe/abi.ts';
 import type { SbeBatchDecoder } from '../../core/sbe/batch-decoder.ts';
 import { DataViewSbeDecoder } from '../../core/sbe/dataview-decoder.ts';
 import { encodeMessage } from '../../core/sbe/encoder.ts';
-import { readRecording } from '../../local/recordings/read-recording.ts';
+import { readRecording } from '../../lambdas/shared/history/history-files.ts';
 import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
 
 /** Frames per packed batch: a Kinesis record at a few hundred frames, well under 1 MiB. */

@@ -29,7 +29,7 @@ import {
   withTradeFeatures,
 } from '../../core/features/index.ts';
 import { type TradeInput, TradeWindows } from '../../core/trades/trade-windows.ts';
-import { readRecording } from '../../local/recordings/read-recording.ts';
+import { readRecording } from '../../lambdas/shared/history/history-files.ts';
 import { hasSharedData, RECORDING_2024, sharedDataPath } from '../support/shared-data.ts';
 
 const T0 = 1_723_161_300_000_000; // on the 2 s grid

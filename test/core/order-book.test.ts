@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseDecimalMantissa } from '../../core/binance/decimal.ts';
 import { type BookDiff, type Level, OrderBook } from '../../core/book/order-book.ts';
-import { readRecording } from '../../local/recordings/read-recording.ts';
+import { readRecording } from '../../lambdas/shared/history/history-files.ts';
 import { hasSharedData, RECORDING_2024, sharedDataPath } from '../support/shared-data.ts';
 
 const level = fc.tuple(

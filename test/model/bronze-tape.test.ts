@@ -80,7 +80,9 @@ describe('tapeFromBronze', () => {
         ? `snapshot@${e.lastUpdateId}`
         : e.kind === 'diff'
           ? `diff@${e.lastUpdateId}`
-          : `trade@${e.trade.id}`,
+          : e.kind === 'trade'
+            ? `trade@${e.trade.id}`
+            : `top@${e.updateId}`,
     );
     expect(shape).toEqual(['snapshot@0', 'diff@1', 'snapshot@2', 'trade@9', 'trade@10', 'diff@2', 'diff@3']);
     expect(tape[1]).toMatchObject({

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readRecordingTape } from '../../containers/trainer/recording-tape.ts';
 import { FEATURE_INDEX } from '../../core/features/feature-names.ts';
 import { type Dataset, datasetFromReplay, datasetFromServedVectors } from '../../core/model/dataset.ts';
 import { replayTape } from '../../core/model/feature-replay.ts';
+import { collectTape } from '../../lambdas/shared/history/history-tape.ts';
 import { hasSharedData, RECORDING_2024, REPO_ROOT, sharedDataPath } from '../support/shared-data.ts';
 
 const run = promisify(execFile);
@@ -17,7 +17,7 @@ describe.skipIf(!hasSharedData('eval on the 2024 recording', ...RECORDING_2024))
     let served: Dataset;
 
     beforeAll(async () => {
-      const { vectors, mids, stats } = replayTape(await readRecordingTape(files));
+      const { vectors, mids, stats } = replayTape(await collectTape(files));
       expect(stats.gaps).toBe(0);
       replayed = datasetFromReplay(vectors, mids, 'replay');
       served = datasetFromServedVectors(vectors, 'served');

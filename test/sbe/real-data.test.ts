@@ -11,7 +11,7 @@ import { TemplateId } from '../../core/sbe/abi.ts';
 import { messageAt } from '../../core/sbe/decoded-batch.ts';
 import { encodeBestBidAsk, encodeMessage } from '../../core/sbe/encoder.ts';
 import type { SbeMessage } from '../../core/sbe/messages.ts';
-import { readRecording } from '../../local/recordings/read-recording.ts';
+import { readRecording } from '../../lambdas/shared/history/history-files.ts';
 import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
 import { hasSharedData, RECORDING_2024, sharedDataPath } from '../support/shared-data.ts';
 

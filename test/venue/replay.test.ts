@@ -6,10 +6,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { timestampToUs } from '../../core/history/binance-lines.ts';
 import { TemplateId } from '../../core/sbe/abi.ts';
 import type { DepthDiffEvent, SbeMessage, TradesEvent } from '../../core/sbe/messages.ts';
 import { startVenue, type Venue } from '../../local/venue/server.ts';
-import { timestampToUs } from '../../local/venue/sources/replay-source.ts';
 import { connect, DATA_DIR, decode, getJson, waitFor } from './helpers.ts';
 
 const FILES = [

@@ -1,23 +1,21 @@
 /**
- * Replays recordings of Binance combined streams, one `<local timestamp> <json>` per line (the
- * hftbacktest format of ../shared/data/depth/*_raw_stream.txt.gz): gzip or plain, several files in
- * order (a session split across files), the local timestamp's unit detected per file (ns, µs or
- * ms by its magnitude). Each line becomes the events the exchange emitted:
- * - `<s>@depth[@100ms]` → the truth block [U, u] and the same diff on the wire;
- * - `<s>@trade` → a one-trade TradesEvent;
- * - `<s>@bookTicker` → bestBidAsk; spot bookTicker has no event time, so it gets the exchange time
+ * Replays history files through the venue (lambdas/shared/history: Binance combined-stream
+ * recordings, `<timestamp> <json>` or `<json>` lines, gzip or plain, or tardis.dev CSV), several
+ * files merged by receive time (a session split across files, or a book file and a trades file).
+ * Each record becomes the events the exchange emitted:
+ * - a depth diff → the truth block [U, u] and the same diff on the wire;
+ * - a trade → a one-trade TradesEvent;
+ * - a bookTicker → bestBidAsk; spot bookTicker has no event time, so it gets the exchange time
  *   estimated from the receive time and the last event that had one;
- * - a bare REST `/api/v3/depth` answer (`{"lastUpdateId",…}`) → the snapshot that seeds the truth.
+ * - a REST `/api/v3/depth` answer (or a tardis.dev snapshot) → the snapshot that seeds the truth.
+ * A recording without a snapshot in its first lines (most stream captures) is anchored on its diff
+ * stream alone: an empty `reconstructed` snapshot just before the first diff, the truth learning each
+ * level as it changes (local/venue/ground-truth.ts, docs/adr/0090).
  * Pacing follows the receive timestamps (monotonic), shifted onto the exchange clock.
  */
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
-import { parseDecimalMantissa } from '../../../core/binance/decimal.ts';
-import { BINANCE_EXPONENT } from '../../../core/binance/json-stream.ts';
+import type { DiffRecord, HistoryRecord } from '../../../core/history/history-record.ts';
 import type { PriceLevel } from '../../../core/sbe/messages.ts';
+import { readHistoryFiles } from '../../../lambdas/shared/history/history-files.ts';
 import { RecordingFormatError } from '../errors.ts';
 import type { LevelChange, MarketBatch, MarketEvent, MarketSource } from '../market-events.ts';
 import { Side } from '../order-book.ts';
@@ -29,210 +27,160 @@ export interface ReplaySourceOptions {
   snapshotSymbol?: string;
 }
 
-type Level = [string, string];
+/** Records read ahead to learn the symbols, the clock offset and whether a snapshot comes. */
+const PEEK_RECORDS = 2000;
 
-/** Receive timestamps: a 13-digit number is ms, 16 µs, 19 ns (epoch times since 2001). */
-export function timestampToUs(text: string): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`'${text}' is not a timestamp`);
-  if (n >= 1e17) return Math.floor(n / 1000);
-  if (n >= 1e14) return n;
-  if (n >= 1e11) return n * 1000;
-  throw new Error(`'${text}' is too small to be an epoch time in ms, µs or ns`);
-}
+const levels = (ls: readonly (readonly [number, number])[]): PriceLevel[] =>
+  ls.map(([priceMantissa, qtyMantissa]) => ({ priceMantissa, qtyMantissa }));
 
-const levels = (json: Level[]): PriceLevel[] =>
-  json.map(([p, q]) => ({
-    priceMantissa: parseDecimalMantissa(p, BINANCE_EXPONENT),
-    qtyMantissa: parseDecimalMantissa(q, BINANCE_EXPONENT),
-  }));
-
-async function isGzip(path: string): Promise<boolean> {
-  const handle = await open(path, 'r');
-  try {
-    const head = Buffer.alloc(2);
-    await handle.read(head, 0, 2, 0);
-    return head[0] === 0x1f && head[1] === 0x8b;
-  } finally {
-    await handle.close();
-  }
-}
-
-async function* lines(path: string): AsyncGenerator<string> {
-  const raw = createReadStream(path);
-  const input: Readable = (await isGzip(path)) ? raw.pipe(createGunzip()) : raw;
-  const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  try {
-    for await (const line of rl) yield line;
-  } finally {
-    rl.close();
-    raw.destroy();
-  }
-}
-
-interface Parsed {
-  localUs: number;
-  json: Record<string, unknown>;
-}
-
-function parseLine(path: string, n: number, line: string): Parsed | undefined {
-  if (line.trim() === '') return undefined;
-  const space = line.indexOf(' ');
-  if (space <= 0) throw new RecordingFormatError(path, n, 'expected `<timestamp> <json>`');
-  try {
-    return { localUs: timestampToUs(line.slice(0, space)), json: JSON.parse(line.slice(space + 1)) };
-  } catch (e) {
-    throw new RecordingFormatError(path, n, (e as Error).message);
-  }
-}
-
-/** Reads the first lines to learn the symbols and the exchange-minus-receive clock offset. */
-async function peek(paths: readonly string[]): Promise<{ symbols: string[]; offsetUs: number }> {
+/** Learns the symbols, the exchange-minus-receive clock offset and the first diff, if any snapshot. */
+async function peek(
+  paths: readonly string[],
+): Promise<{ symbols: string[]; offsetUs: number; hasSnapshot: boolean; firstDiff?: DiffRecord }> {
   const symbols = new Set<string>();
   let offsetUs: number | undefined;
+  let hasSnapshot = false;
+  let firstDiff: DiffRecord | undefined;
   let n = 0;
-  for await (const line of lines(paths[0] as string)) {
-    n++;
-    const p = parseLine(paths[0] as string, n, line);
-    const data = p?.json.data as Record<string, unknown> | undefined;
-    if (p && data) {
-      if (typeof data.s === 'string') symbols.add(data.s);
-      if (offsetUs === undefined && typeof data.E === 'number') offsetUs = data.E * 1000 - p.localUs;
+  const records = readHistoryFiles(paths);
+  try {
+    for await (const r of records) {
+      n++;
+      if (r.kind === 'snapshot') hasSnapshot = true;
+      else symbols.add(r.symbol.toUpperCase());
+      if (r.kind === 'diff') {
+        firstDiff ??= r;
+        offsetUs ??= r.timeUs - r.recvUs;
+      }
+      if (r.kind === 'trade') offsetUs ??= r.eventTimeUs - r.recvUs;
+      if (n >= PEEK_RECORDS || (hasSnapshot && symbols.size > 0 && offsetUs !== undefined && n >= 200)) break;
     }
-    if (n >= 2000 || (symbols.size > 0 && offsetUs !== undefined && n >= 200)) break;
+  } finally {
+    await records.return(undefined);
   }
   if (symbols.size === 0) throw new RecordingFormatError(paths[0] as string, n, 'no stream event found');
-  return { symbols: [...symbols], offsetUs: offsetUs ?? 0 };
+  return { symbols: [...symbols], offsetUs: offsetUs ?? 0, hasSnapshot, ...(firstDiff ? { firstDiff } : {}) };
 }
 
 export interface ReplaySource extends MarketSource {
-  /** Lines read, events produced, and lines skipped (streams the venue does not serve). */
-  readonly counts: { lines: number; events: number; skipped: number };
+  /** Lines and records read, events produced, and lines or records skipped (streams not served). */
+  readonly counts: { lines: number; records: number; events: number; skipped: number };
 }
 
 export async function createReplaySource(o: ReplaySourceOptions): Promise<ReplaySource> {
   const paths = typeof o.path === 'string' ? [o.path] : [...o.path];
   if (paths.length === 0) throw new RecordingFormatError('(none)', 0, 'no recording given');
-  const { symbols, offsetUs: firstOffsetUs } = await peek(paths);
-  const snapshotSymbol = o.snapshotSymbol ?? (symbols[0] as string);
-  const counts = { lines: 0, events: 0, skipped: 0 };
+  const peeked = await peek(paths);
+  const { symbols, offsetUs: firstOffsetUs } = peeked;
+  const snapshotSymbol = (o.snapshotSymbol ?? (symbols[0] as string)).toUpperCase();
+  const counts = { lines: 0, records: 0, events: 0, skipped: 0 };
   let closed = false;
 
   async function* batches(): AsyncGenerator<MarketBatch> {
     // The exchange clock runs ahead of the recorder's: estimate exchange time from receive time.
     let offsetUs = firstOffsetUs;
-    for (const path of paths) {
-      let n = 0;
-      for await (const line of lines(path)) {
+    let anchored = peeked.hasSnapshot;
+    const records = readHistoryFiles(paths, counts);
+    try {
+      for await (const r of records) {
         if (closed) return;
-        n++;
-        counts.lines++;
-        const p = parseLine(path, n, line);
-        if (!p) continue;
-        const events = toEvents(p, path, n, offsetUs);
-        if (events.offsetUs !== undefined) offsetUs = events.offsetUs;
-        if (events.events.length === 0) {
+        const events = toEvents(r, offsetUs);
+        if (r.kind === 'diff') offsetUs = r.timeUs - r.recvUs;
+        else if (r.kind === 'trade') offsetUs = r.eventTimeUs - r.recvUs;
+        if (events.length === 0) {
           counts.skipped++;
           continue;
         }
-        counts.events += events.events.length;
-        yield { paceUs: p.localUs + firstOffsetUs, events: events.events };
+        if (!anchored && r.kind === 'diff' && r.symbol.toUpperCase() === snapshotSymbol) {
+          anchored = true;
+          events.unshift({
+            type: 'snapshot',
+            symbol: snapshotSymbol,
+            timeUs: r.timeUs,
+            lastUpdateId: r.firstUpdateId - 1,
+            bids: [],
+            asks: [],
+            reconstructed: true,
+          });
+        }
+        counts.events += events.length;
+        yield { paceUs: r.recvUs + firstOffsetUs, events };
       }
+    } finally {
+      await records.return(undefined);
     }
   }
 
-  function toEvents(
-    p: Parsed,
-    path: string,
-    n: number,
-    offsetUs: number,
-  ): { events: MarketEvent[]; offsetUs?: number } {
-    const j = p.json;
-    const estimatedUs = p.localUs + offsetUs;
-    if (typeof j.lastUpdateId === 'number' && Array.isArray(j.bids) && Array.isArray(j.asks)) {
-      return {
-        events: [
+  function toEvents(r: HistoryRecord, offsetUs: number): MarketEvent[] {
+    const estimatedUs = r.recvUs + offsetUs;
+    switch (r.kind) {
+      case 'snapshot':
+        return [
           {
             type: 'snapshot',
-            symbol: snapshotSymbol,
+            symbol: r.symbol?.toUpperCase() ?? snapshotSymbol,
             timeUs: estimatedUs,
-            lastUpdateId: j.lastUpdateId,
-            bids: levels(j.bids as Level[]),
-            asks: levels(j.asks as Level[]),
+            lastUpdateId: r.lastUpdateId,
+            bids: levels(r.bids),
+            asks: levels(r.asks),
           },
-        ],
-      };
-    }
-    const stream = j.stream;
-    const d = j.data as Record<string, unknown> | undefined;
-    if (typeof stream !== 'string' || !d) {
-      throw new RecordingFormatError(path, n, 'neither a combined-stream envelope nor a depth snapshot');
-    }
-    const kind = stream.split('@')[1];
-    const symbol = String(d.s);
-    if (d.e === 'depthUpdate') {
-      const bids = levels(d.b as Level[]);
-      const asks = levels(d.a as Level[]);
-      const u = d.u as number;
-      const changes: LevelChange[] = [];
-      for (const l of bids) changes.push({ side: Side.Bid, ...l, updateId: u });
-      for (const l of asks) changes.push({ side: Side.Ask, ...l, updateId: u });
-      const E = (d.E as number) * 1000;
-      return {
-        offsetUs: E - p.localUs,
-        events: [
-          { type: 'bookChanges', symbol, timeUs: E, firstUpdateId: d.U as number, changes },
+        ];
+      case 'diff': {
+        const symbol = r.symbol.toUpperCase();
+        const bids = levels(r.bids);
+        const asks = levels(r.asks);
+        const u = r.lastUpdateId;
+        const changes: LevelChange[] = [];
+        for (const l of bids) changes.push({ side: Side.Bid, ...l, updateId: u });
+        for (const l of asks) changes.push({ side: Side.Ask, ...l, updateId: u });
+        return [
+          { type: 'bookChanges', symbol, timeUs: r.timeUs, firstUpdateId: r.firstUpdateId, changes },
           {
             type: 'depthDiff',
             symbol,
-            eventTimeUs: E,
-            firstUpdateId: d.U as number,
+            eventTimeUs: r.timeUs,
+            firstUpdateId: r.firstUpdateId,
             lastUpdateId: u,
             bids,
             asks,
           },
-        ],
-      };
-    }
-    if (d.e === 'trade') {
-      const E = (d.E as number) * 1000;
-      return {
-        offsetUs: E - p.localUs,
-        events: [
+        ];
+      }
+      case 'trade':
+        return [
           {
             type: 'trades',
-            symbol,
-            eventTimeUs: E,
-            transactTimeUs: (d.T as number) * 1000,
+            symbol: r.symbol.toUpperCase(),
+            eventTimeUs: r.eventTimeUs,
+            transactTimeUs: r.timeUs,
             trades: [
               {
-                id: d.t as number,
-                priceMantissa: parseDecimalMantissa(d.p as string, BINANCE_EXPONENT),
-                qtyMantissa: parseDecimalMantissa(d.q as string, BINANCE_EXPONENT),
-                isBuyerMaker: d.m === true,
+                id: r.id,
+                priceMantissa: r.priceMantissa,
+                qtyMantissa: r.qtyMantissa,
+                isBuyerMaker: r.isBuyerMaker,
               },
             ],
           },
-        ],
-      };
-    }
-    if (kind === 'bookTicker') {
-      return {
-        events: [
+        ];
+      case 'top': {
+        const bid = r.bids[0];
+        const ask = r.asks[0];
+        if (r.source !== 'bookTicker' || !bid || !ask) return []; // partial depth: not served
+        return [
           {
             type: 'bestBidAsk',
-            symbol,
-            eventTimeUs: estimatedUs,
-            bookUpdateId: d.u as number,
-            bidPriceMantissa: parseDecimalMantissa(d.b as string, BINANCE_EXPONENT),
-            bidQtyMantissa: parseDecimalMantissa(d.B as string, BINANCE_EXPONENT),
-            askPriceMantissa: parseDecimalMantissa(d.a as string, BINANCE_EXPONENT),
-            askQtyMantissa: parseDecimalMantissa(d.A as string, BINANCE_EXPONENT),
+            symbol: r.symbol.toUpperCase(),
+            eventTimeUs: r.timeUs ?? estimatedUs,
+            bookUpdateId: r.updateId,
+            bidPriceMantissa: bid[0],
+            bidQtyMantissa: bid[1],
+            askPriceMantissa: ask[0],
+            askQtyMantissa: ask[1],
           },
-        ],
-      };
+        ];
+      }
     }
-    return { events: [] };
   }
 
   return {

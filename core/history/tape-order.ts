@@ -1,0 +1,224 @@
+/**
+ * Records (in file order, i.e. receive order) → the tape FeatureReplay consumes (exchange-time
+ * order), streaming: a bounded reorder buffer holds the last `windowUs` of exchange time, so memory
+ * does not grow with the length of the history. Diffs go at their event time `E`, trades at their
+ * trade time `T` (as the aggregator keys TradeWindows), ties kept in file order.
+ *
+ * Events without an exchange time are placed where the recorder's clock puts them, shifted onto the
+ * exchange clock by the offset (E − receive time) of the last event that had both: a REST snapshot
+ * then lands after the diffs received before it (FeatureReplay buffers those and syncs them, as
+ * Binance's procedure does), a bookTicker near the diffs of its update id. An event whose time falls
+ * before what was already emitted is counted in `late` and left out (diffs and trades only; a
+ * snapshot or a top is never late: it goes out at once). Pure.
+ */
+import { mantissaToNumber } from '../features/book-top.ts';
+import type { TapeEvent } from '../model/feature-replay.ts';
+import { type HistoryRecord, RECORD_EXPONENT } from './history-record.ts';
+
+/** 5 s: the recorder receives the streams of one instant within far less than this of each other. */
+export const DEFAULT_REORDER_WINDOW_US = 5_000_000;
+
+export interface TapeOrderStats {
+  records: number;
+  diffs: number;
+  trades: number;
+  snapshots: number;
+  tops: number;
+  /** Diffs and trades older than what the buffer had already released: left out. */
+  late: number;
+  /** Records of another symbol than the one replayed. */
+  otherSymbol: number;
+  firstTimeUs: number | undefined;
+  lastTimeUs: number | undefined;
+}
+
+interface Item {
+  sortUs: number;
+  seq: number;
+  event: TapeEvent;
+}
+
+/** A binary min-heap on (sortUs, seq). */
+class ItemHeap {
+  private readonly a: Item[] = [];
+  get size(): number {
+    return this.a.length;
+  }
+  peek(): Item | undefined {
+    return this.a[0];
+  }
+  push(x: Item): void {
+    const a = this.a;
+    a.push(x);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!less(x, a[p] as Item)) break;
+      a[i] = a[p] as Item;
+      i = p;
+    }
+    a[i] = x;
+  }
+  pop(): Item | undefined {
+    const a = this.a;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length === 0 || last === undefined) return top;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= a.length) break;
+      const r = l + 1;
+      const c = r < a.length && less(a[r] as Item, a[l] as Item) ? r : l;
+      if (!less(a[c] as Item, last)) break;
+      a[i] = a[c] as Item;
+      i = c;
+    }
+    a[i] = last;
+    return top;
+  }
+}
+const less = (x: Item, y: Item) => x.sortUs < y.sortUs || (x.sortUs === y.sortUs && x.seq < y.seq);
+
+const toNumber = (m: number) => mantissaToNumber(m, RECORD_EXPONENT);
+
+export interface TapeOrderOptions {
+  /** Only this symbol's records (upper case); others are counted. @default the first symbol seen */
+  symbol?: string;
+  windowUs?: number;
+}
+
+export class TapeOrder {
+  readonly stats: TapeOrderStats = {
+    records: 0,
+    diffs: 0,
+    trades: 0,
+    snapshots: 0,
+    tops: 0,
+    late: 0,
+    otherSymbol: 0,
+    firstTimeUs: undefined,
+    lastTimeUs: undefined,
+  };
+  private readonly heap = new ItemHeap();
+  private readonly windowUs: number;
+  private symbol: string | undefined;
+  private seq = 0;
+  private offsetUs = 0;
+  private maxSortUs = Number.NEGATIVE_INFINITY;
+  private emittedUs = Number.NEGATIVE_INFINITY;
+
+  constructor(options: TapeOrderOptions = {}) {
+    this.windowUs = options.windowUs ?? DEFAULT_REORDER_WINDOW_US;
+    this.symbol = options.symbol;
+  }
+
+  /** Adds one record; returns the events it releases, in tape order. */
+  push(r: HistoryRecord, out: TapeEvent[] = []): TapeEvent[] {
+    this.stats.records++;
+    if (r.symbol !== undefined) {
+      this.symbol ??= r.symbol.toUpperCase();
+      if (r.symbol.toUpperCase() !== this.symbol) {
+        this.stats.otherSymbol++;
+        return out;
+      }
+    }
+    let sortUs: number;
+    let event: TapeEvent;
+    switch (r.kind) {
+      case 'diff':
+        this.stats.diffs++;
+        this.offsetUs = r.timeUs - r.recvUs;
+        sortUs = r.timeUs;
+        event = {
+          kind: 'diff',
+          timeUs: r.timeUs,
+          firstUpdateId: r.firstUpdateId,
+          lastUpdateId: r.lastUpdateId,
+          bids: r.bids,
+          asks: r.asks,
+        };
+        break;
+      case 'trade':
+        this.stats.trades++;
+        this.offsetUs = r.eventTimeUs - r.recvUs;
+        sortUs = r.timeUs;
+        event = {
+          kind: 'trade',
+          timeUs: r.timeUs,
+          trade: {
+            id: r.id,
+            timeUs: r.timeUs,
+            price: toNumber(r.priceMantissa),
+            qty: toNumber(r.qtyMantissa),
+            isBuyerMaker: r.isBuyerMaker,
+          },
+        };
+        break;
+      case 'snapshot':
+        this.stats.snapshots++;
+        sortUs = r.recvUs + this.offsetUs;
+        event = {
+          kind: 'snapshot',
+          lastUpdateId: r.lastUpdateId,
+          bids: r.bids,
+          asks: r.asks,
+          ...(r.reset ? { reset: true } : {}),
+        };
+        break;
+      case 'top':
+        this.stats.tops++;
+        sortUs = r.timeUs ?? r.recvUs + this.offsetUs;
+        event = { kind: 'top', source: r.source, updateId: r.updateId, bids: r.bids, asks: r.asks };
+        break;
+    }
+    const timed = event.kind === 'diff' || event.kind === 'trade';
+    if (sortUs < this.emittedUs) {
+      if (timed) {
+        this.stats.late++;
+        return out;
+      }
+      sortUs = this.emittedUs;
+    }
+    this.heap.push({ sortUs, seq: this.seq++, event });
+    if (sortUs > this.maxSortUs) this.maxSortUs = sortUs;
+    this.release(this.maxSortUs - this.windowUs, out);
+    return out;
+  }
+
+  /** Releases everything still buffered (call at the end of the history). */
+  finish(out: TapeEvent[] = []): TapeEvent[] {
+    this.release(Number.POSITIVE_INFINITY, out);
+    return out;
+  }
+
+  private release(untilUs: number, out: TapeEvent[]): void {
+    for (let top = this.heap.peek(); top && top.sortUs <= untilUs; top = this.heap.peek()) {
+      this.heap.pop();
+      this.emittedUs = top.sortUs;
+      const e = top.event;
+      if (e.kind === 'diff' || e.kind === 'trade') {
+        this.stats.firstTimeUs ??= e.timeUs;
+        this.stats.lastTimeUs = e.timeUs;
+      }
+      out.push(e);
+    }
+  }
+}
+
+/** The tape of a record stream, in exchange-time order, streaming. */
+export async function* orderTape(
+  records: AsyncIterable<HistoryRecord> | Iterable<HistoryRecord>,
+  options: TapeOrderOptions = {},
+  order: TapeOrder = new TapeOrder(options),
+): AsyncGenerator<TapeEvent> {
+  const out: TapeEvent[] = [];
+  for await (const r of records) {
+    order.push(r, out);
+    if (out.length > 0) {
+      yield* out;
+      out.length = 0;
+    }
+  }
+  yield* order.finish(out);
+}
