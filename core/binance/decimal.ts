@@ -38,3 +38,12 @@ export function formatDecimal(mantissa: number, exponent: number): string {
   const text = `${digits.slice(0, -places)}.${digits.slice(-places)}`;
   return negative ? `-${text}` : text;
 }
+
+/**
+ * A mantissa as the double nearest to the decimal it stands for: m / 10^-e is one correctly rounded
+ * division (m * 10^e would round twice, 10^-8 itself being inexact). Every program that computes
+ * features converts this way, so they agree bit for bit.
+ */
+export function mantissaToNumber(mantissa: number, exponent: number): number {
+  return exponent < 0 ? mantissa / 10 ** -exponent : mantissa * 10 ** exponent;
+}

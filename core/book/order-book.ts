@@ -29,10 +29,8 @@ export class OrderBook {
   }
 
   reset(lastUpdateId: number, bids: readonly Level[], asks: readonly Level[]): void {
-    this.bids.clear();
-    this.asks.clear();
-    for (const [p, q] of bids) this.bids.set(p, q);
-    for (const [p, q] of asks) this.asks.set(p, q);
+    this.bids.load(bids);
+    this.asks.load(asks);
     this.updateId = lastUpdateId;
   }
 

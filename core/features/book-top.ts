@@ -1,10 +1,12 @@
 /**
  * The top of the book as the features read it: domain floats (price in quote currency, qty in base),
- * best level first. Every place that computes features must convert mantissas the same way, so the
- * conversion lives here: m / 10^-e is one correctly rounded division, the double nearest to the
- * decimal Binance printed (m * 10^e would round twice, 10^-8 itself being inexact).
+ * best level first. Every place that computes features must convert mantissas the same way:
+ * `mantissaToNumber` (core/binance/decimal.ts), one correctly rounded division.
  */
+import { mantissaToNumber } from '../binance/decimal.ts';
 import type { BookSide } from '../book/book-side.ts';
+
+export { mantissaToNumber };
 
 export type BookLevel = readonly [price: number, qty: number];
 
@@ -18,11 +20,11 @@ export interface BookTop {
 /** Levels the features read: imbalance goes 10 deep. */
 export const BOOK_TOP_DEPTH = 10;
 
-export function mantissaToNumber(mantissa: number, exponent: number): number {
-  return exponent < 0 ? mantissa / 10 ** -exponent : mantissa * 10 ** exponent;
-}
-
-/** The best `depth` levels of two book sides held in mantissas (core/book), as a BookTop. */
+/**
+ * The best `depth` levels of two book sides held in mantissas (core/book), as a BookTop. The sides
+ * convert each level once and share the tuples between reads (BookSide.topNumbers): reading the top
+ * after every diff costs two small arrays, not a division and a tuple per level.
+ */
 export function bookTopFromSides(
   bids: BookSide,
   asks: BookSide,
@@ -30,11 +32,10 @@ export function bookTopFromSides(
   qtyExponent: number,
   depth: number = BOOK_TOP_DEPTH,
 ): BookTop {
-  const convert = ([p, q]: [number, number]): BookLevel => [
-    mantissaToNumber(p, priceExponent),
-    mantissaToNumber(q, qtyExponent),
-  ];
-  return { bids: bids.top(depth).map(convert), asks: asks.top(depth).map(convert) };
+  return {
+    bids: bids.topNumbers(depth, priceExponent, qtyExponent),
+    asks: asks.topNumbers(depth, priceExponent, qtyExponent),
+  };
 }
 
 /** Best bid and ask when both sides have a positive quantity and the book is not crossed. */

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseDecimalMantissa } from '../../core/binance/decimal.ts';
+import { mantissaToNumber, parseDecimalMantissa } from '../../core/binance/decimal.ts';
+import { BookSide, CACHED_TOP_LEVELS } from '../../core/book/book-side.ts';
 import { type BookDiff, type Level, OrderBook } from '../../core/book/order-book.ts';
 import { readRecording } from '../../lambdas/shared/history/history-files.ts';
 import { hasSharedData, RECORDING_2024, sharedDataPath } from '../support/shared-data.ts';
@@ -36,6 +37,66 @@ describe('OrderBook', () => {
         expect(book.asks.top(1000)).toEqual(sorted(model.asks, false));
         expect(book.updateId).toBe(id);
       }),
+    );
+  });
+
+  it('keeps any number of levels in order and reads the top in numbers as a reference model does', () => {
+    // Deep books (past the initial capacity), moves near the top and far from it, reads in between
+    // so the cached numeric top must follow every insert and delete.
+    const op = fc.oneof(
+      fc.record({
+        kind: fc.constant('set' as const),
+        price: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 3000 })),
+        qty: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 1e9 })),
+      }),
+      fc.record({
+        kind: fc.constant('read' as const),
+        depth: fc.integer({ min: 0, max: CACHED_TOP_LEVELS + 8 }),
+      }),
+      fc.record({
+        kind: fc.constant('load' as const),
+        levels: fc.array(fc.tuple(fc.integer({ min: 1, max: 600 }), fc.integer({ min: 0, max: 3 })), {
+          maxLength: 600,
+        }),
+      }),
+    );
+    fc.assert(
+      fc.property(fc.boolean(), fc.array(op, { maxLength: 1500 }), (descending, ops) => {
+        const side = new BookSide(descending);
+        const model = new Map<number, number>();
+        const sorted = () => [...model.entries()].sort((a, b) => (descending ? b[0] - a[0] : a[0] - b[0]));
+        for (const o of ops) {
+          if (o.kind === 'set') {
+            side.set(o.price * 100_000_000, o.qty);
+            if (o.qty === 0) model.delete(o.price * 100_000_000);
+            else model.set(o.price * 100_000_000, o.qty);
+          } else if (o.kind === 'load') {
+            side.load(o.levels.map(([p, q]) => [p * 100_000_000, q]));
+            model.clear();
+            for (const [p, q] of o.levels) {
+              if (q === 0) model.delete(p * 100_000_000);
+              else model.set(p * 100_000_000, q);
+            }
+          } else {
+            const expected = sorted()
+              .slice(0, o.depth)
+              .map(([p, q]) => [mantissaToNumber(p, -8), mantissaToNumber(q, -8)]);
+            expect(side.topNumbers(o.depth, -8, -8)).toEqual(expected);
+          }
+        }
+        const all = sorted();
+        expect(side.size).toBe(all.length);
+        expect(side.top(all.length + 1)).toEqual(all);
+        expect(side.best()).toBe(all[0]?.[0]);
+        for (const [p, q] of all.slice(0, 50)) expect(side.quantity(p)).toBe(q);
+        expect(side.quantity(0.5)).toBe(0);
+        expect(side.priceAt(all.length)).toBeUndefined();
+        // Another exponent converts afresh rather than reusing the -8 tuples.
+        expect(side.topNumbers(3, -2, 0)).toEqual(
+          all.slice(0, 3).map(([p, q]) => [mantissaToNumber(p, -2), mantissaToNumber(q, 0)]),
+        );
+      }),
+      { numRuns: 100 },
     );
   });
 
