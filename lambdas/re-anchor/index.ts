@@ -60,6 +60,7 @@ export async function handler(input: unknown): Promise<Omit<ReAnchorResult, 'err
   if (result.status === 'swapped') {
     metrics.addMetric('ReanchorDuration', MetricUnit.Milliseconds, result.durationMs);
     metrics.addMetric('ReanchorSwap', MetricUnit.Milliseconds, result.swapMs);
+    metrics.addMetric('ReanchorSwapServer', MetricUnit.Milliseconds, result.swapServerMs);
   }
   metrics.publishStoredMetrics();
   if (result.status === 'failed') {

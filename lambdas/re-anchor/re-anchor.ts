@@ -57,7 +57,10 @@ export type ReAnchorResult =
       catchUps: number;
       snapshots: number;
       durationMs: number;
+      /** The swap as the caller waits for it: one round trip to Redis and the script. */
       swapMs: number;
+      /** The script alone, by Redis' clock: how long the swap held Redis (readers wait that long). */
+      swapServerMs: number;
     }
   | { status: 'locked'; symbol: string }
   | { status: 'lost-lock'; symbol: string }
@@ -128,6 +131,9 @@ export class ReAnchor {
       for (let catchUps = 0; catchUps <= (this.o.maxCatchUps ?? 20); catchUps++) {
         if (book.isCrossed())
           throw new ReAnchorError(`The rebuilt ${symbol} book is crossed at ${book.updateId}.`);
+        // Everything the call needs is made before the clock starts: swapMs is the round trip alone.
+        const featureJson = features ? JSON.stringify(features.toJSON()) : '';
+        const nowUs = this.o.nowUs();
         const swapStarted = performance.now();
         const reply = await this.redis.reanchorSwap(
           k.meta,
@@ -146,8 +152,8 @@ export class ReAnchor {
           lastLogId,
           book.updateId,
           lastTimeUs,
-          this.o.nowUs(),
-          features ? JSON.stringify(features.toJSON()) : '',
+          nowUs,
+          featureJson,
         );
         const swapMs = performance.now() - swapStarted;
         if (reply[0] === -1) {
@@ -166,6 +172,7 @@ export class ReAnchor {
             snapshots,
             durationMs: performance.now() - started,
             swapMs,
+            swapServerMs: Number(reply[2]) / 1000,
           };
         }
         // Diffs arrived after the replay: apply them to the book and the temporary keys, then retry.

@@ -1,14 +1,18 @@
 /**
- * `npm run bench:ingest`: venue → ingestor → kinesalite at maximum speed. The venue (synthetic
- * market, calibrated on BTCUSDT) runs in a child process; the ingestor and kinesalite run here,
- * through the real WebSocket and AWS SDK paths. Afterwards every stream is read back from Kinesis
- * and each frame is identified by its ids, to count frames lost and duplicated.
- * Prints one JSON line.
+ * `npm run bench:ingest`: venue → ingestor → kinesalite at maximum speed. The venue (the 2024
+ * recording replayed, or the synthetic market calibrated on BTCUSDT) runs in a child process; the
+ * ingestor and kinesalite run here, through the real WebSocket and AWS SDK paths. Afterwards every
+ * stream is read back from Kinesis and each frame is identified by its ids, to count frames lost and
+ * duplicated. In the same run, first, the ceiling: the same venue sending the same market to a client
+ * that only counts frames, so the ingestor's rate is also given as its share of what the venue can
+ * send on this machine at this moment. Prints one JSON line.
  */
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import WebSocket from 'ws';
 import { SbeIngestor } from '../../containers/sbe-ingestor/sbe-ingestor.ts';
+import { binanceStreamNames } from '../../containers/sbe-ingestor/stream-kind.ts';
 import { TemplateId } from '../../core/sbe/abi.ts';
 import { startKinesisEmulator } from '../../local/emulators/kinesis-emulator.ts';
 import type { VenueOptions, VenueStats } from '../../local/venue/index.ts';
@@ -36,21 +40,61 @@ const venueOptions: VenueOptions = {
   // (the synthetic model is cheaper to run live than to hold in memory).
   preload: useRecording,
 };
-const venueProcess = fork(new URL('./venue-process.ts', import.meta.url), [JSON.stringify(venueOptions)], {
-  execArgv: ['--import', 'tsx'],
-});
-const message = (type: string) =>
-  new Promise<{ wsUrl?: string; stats?: VenueStats }>((resolve) => {
-    const listener = (m: { type: string; wsUrl?: string; stats?: VenueStats }) => {
-      if (m.type !== type) return;
-      venueProcess.off('message', listener);
-      resolve(m);
-    };
-    venueProcess.on('message', listener);
+/** A venue in its own process, started with these options; resolves once it listens. */
+async function forkVenue() {
+  const child = fork(new URL('./venue-process.ts', import.meta.url), [JSON.stringify(venueOptions)], {
+    execArgv: ['--import', 'tsx'],
   });
-const listening = message('listening');
-const ended = message('ended');
-const { wsUrl } = await listening;
+  const message = (type: string) =>
+    new Promise<{ wsUrl?: string; stats?: VenueStats }>((resolve) => {
+      const listener = (m: { type: string; wsUrl?: string; stats?: VenueStats }) => {
+        if (m.type !== type) return;
+        child.off('message', listener);
+        resolve(m);
+      };
+      child.on('message', listener);
+    });
+  const listening = message('listening');
+  const ended = message('ended');
+  const { wsUrl } = await listening;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    wsUrl: wsUrl as string,
+    ended,
+    close: async () => {
+      child.send('close');
+      await exited;
+    },
+  };
+}
+
+/** The ceiling: every frame the venue sends, received by a client that only counts them. */
+async function measureCeiling(): Promise<{ framesPerS: number; frames: number }> {
+  const venue = await forkVenue();
+  const streams = binanceStreamNames('BTCUSDT').join('/');
+  const socket = new WebSocket(`${venue.wsUrl}/stream?streams=${streams}`, {
+    headers: { 'X-MBX-APIKEY': 'bench' },
+    perMessageDeflate: false,
+  });
+  let frames = 0;
+  let firstAt = 0;
+  let lastAt = 0;
+  socket.on('message', (_data, isBinary) => {
+    if (!isBinary) return;
+    lastAt = performance.now();
+    if (frames++ === 0) firstAt = lastAt;
+  });
+  const { stats } = await venue.ended;
+  const sent = stats?.ws.framesSent ?? 0;
+  while (frames < sent) await new Promise((r) => setTimeout(r, 5));
+  socket.close();
+  await venue.close();
+  return { framesPerS: Math.round(frames / ((lastAt - firstAt) / 1000)), frames };
+}
+
+const ceiling = await measureCeiling();
+const venue = await forkVenue();
+const { wsUrl, ended } = venue;
 
 const ingestor = new SbeIngestor({
   wsBaseUrl: wsUrl as string,
@@ -92,14 +136,18 @@ for (const name of Object.values(streamNames)) {
     seen.add(id);
   }
 }
-venueProcess.send('close');
+await venue.close();
 await kinesis.close();
+const framesPerS = Math.round(stored / ((flushedAtUs - firstReceiveUs) / 1e6));
 
 console.log(
   JSON.stringify({
     bench: 'ingest',
     // From the first frame received to the last one confirmed by Kinesis.
-    framesPerS: Math.round(stored / ((flushedAtUs - firstReceiveUs) / 1e6)),
+    framesPerS,
+    // The venue's send rate to a client that only counts frames, measured just before in this run.
+    ceilingFramesPerS: ceiling.framesPerS,
+    shareOfCeiling: Math.round((framesPerS / ceiling.framesPerS) * 100) / 100,
     lost: framesSent - seen.size,
     duplicated: stored - seen.size,
     framesSent,

@@ -132,12 +132,13 @@ return {m[1] or '0', m[2] or '0', m[3] or '', m[4] or '0',
  * bids, asks, bidqty, askqty, 10 diffs, 11 lock, 12 feature state. ARGV: 1 fencing token, 2 id of the
  * last diff-log entry replayed ('0-0' if none), 3 updateId, 4 eventTimeUs, 5 nowUs, 6 the feature
  * state advanced through the replayed diffs ('' leaves it: the aggregator was feeding it).
- * Returns {1, epoch} swapped; {0, lastLogId} when diffs arrived after the replay (catch up, retry);
- * {-1} when the lock is no longer ours (a newer re-anchor must win). Live keys are replaced by
+ * Returns {1, epoch, µs the script ran by Redis' clock} swapped; {0, lastLogId} when diffs arrived
+ * after the replay (catch up, retry); {-1} when the lock is no longer ours (a newer re-anchor must win). Live keys are replaced by
  * RENAME, never cleared first: a reader sees the old book or the new one, nothing in between.
  * The retired keys share the hash tag (they are derived from the temporary ones).
  */
 export const SWAP_BOOK = `
+local started = redis.call('TIME')
 if redis.call('GET', KEYS[11]) ~= ARGV[1] then return {-1} end
 local newest = redis.call('XREVRANGE', KEYS[10], '+', '-', 'COUNT', 1)
 local newest_id = '0-0'
@@ -165,7 +166,8 @@ redis.call('HDEL', KEYS[1], 'stale', 'staleSinceUs')
 redis.call('HINCRBY', KEYS[1], 'reanchors', 1)
 if ARGV[6] ~= '' then redis.call('SET', KEYS[12], ARGV[6]) end
 redis.call('DEL', KEYS[11])
-return {1, tostring(epoch)}
+local ended = redis.call('TIME')
+return {1, tostring(epoch), (ended[1] - started[1]) * 1000000 + (ended[2] - started[2])}
 `;
 
 /** Deletes the lock only if it still holds our token. KEYS: 1 lock. ARGV: 1 token. */
