@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { SbeIngestor } from '../../containers/sbe-ingestor/sbe-ingestor.ts';
-import { binanceStreamNames } from '../../containers/sbe-ingestor/stream-kind.ts';
+import { binanceStreamNames } from '../../core/market/streams.ts';
 import { TemplateId } from '../../core/sbe/abi.ts';
 import { startKinesisEmulator } from '../../local/emulators/kinesis-emulator.ts';
 import type { VenueOptions, VenueStats } from '../../local/venue/index.ts';

@@ -29,7 +29,7 @@ import { bookTopFromSides } from '../../core/features/book-top.ts';
 import { Field, Status, TemplateId } from '../../core/sbe/abi.ts';
 import { field } from '../../core/sbe/decoded-batch.ts';
 import { encodeMessage } from '../../core/sbe/encoder.ts';
-import { readRecording } from '../../local/recordings/read-recording.ts';
+import { readRecording } from '../../lambdas/shared/history/history-files.ts';
 import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
