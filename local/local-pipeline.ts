@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { InferenceService } from '../containers/inference/inference-service.ts';
 import { ModelProvider } from '../containers/inference/model-provider.ts';
-import type { ReturnModel } from '../containers/inference/return-model.ts';
 import { ServedVectorLog } from '../containers/inference/served-vector-log.ts';
+import { SwitchLog } from '../containers/inference/switch-log.ts';
 import { SbeIngestor } from '../containers/sbe-ingestor/sbe-ingestor.ts';
 import { symbolKeys } from '../core/hot-state/keys.ts';
 import { kinesisStreamNames } from '../core/market/streams.ts';
@@ -36,6 +36,7 @@ import { S3CheckpointStore } from '../lambdas/shared/bronze/s3-checkpoint-store.
 import { LocalModelStore } from '../lambdas/shared/model-store/local-model-store.ts';
 import { connectRedis } from '../lambdas/shared/redis/redis-connection.ts';
 import { RedisHotState } from '../lambdas/shared/redis/redis-hot-state.ts';
+import { RedisOnlineStateStore } from '../lambdas/shared/redis/redis-online-state-store.ts';
 import { loadMigrations } from '../lambdas/shared/sql/migrations.ts';
 import { openSqlClient, sqlTargetFromUrl } from '../lambdas/shared/sql/open-sql-client.ts';
 import type { SqlClient } from '../lambdas/shared/sql/sql-client.ts';
@@ -54,6 +55,7 @@ import type { RunSummary } from './run-summary.ts';
 import { LocalSchedule } from './scheduler.ts';
 import { decodeTrades } from './trade-tap.ts';
 import { startVenue, type Venue } from './venue/index.ts';
+import { VenueOracle } from './venue-oracle.ts';
 
 const BINANCE_WS = 'wss://stream-sbe.binance.com:9443';
 const BINANCE_REST = 'https://api.binance.com';
@@ -92,7 +94,8 @@ export interface TimelineEvent {
     | 'reanchor-failed'
     | 'ingestor-gap'
     | 'reconnect'
-    | 'decode-error';
+    | 'decode-error'
+    | 'model-switch';
   detail: string;
 }
 
@@ -166,6 +169,8 @@ export class LocalPipeline {
   readonly timeline: TimelineEvent[] = [];
   /** The latest trades seen on the trade stream (a second consumer, as an extra Lambda would be). */
   readonly recentTrades: RecentTrade[] = [];
+  /** The served candidate over time: every switch with the reason (a switch is minutes apart at least). */
+  readonly servedTimeline: { timeMs: number; from: string; to: string; reason: string }[] = [];
   /** Served and flagged predictions with their outcome once scored (bounded). */
   readonly predictions: PredictionPoint[] = [];
   /** Measured while running, reported in the summary. */
@@ -404,7 +409,7 @@ export class LocalPipeline {
       symbol,
       () => this.models?.refresh() ?? Promise.resolve(false),
       this.log,
-      current.version === 'random-walk' ? undefined : current.version,
+      current?.version,
     );
     this.schedules.push(
       new LocalSchedule(
@@ -444,11 +449,22 @@ export class LocalPipeline {
     });
     await this.ingestor.start();
     if (this.venue) this.truthTimer = setInterval(() => void this.checkAgainstVenue(), TRUTH_CHECK_MS);
+    const switchLog = new SwitchLog(writer, (error) =>
+      this.log('error', 'switch not written to bronze', { error: String(error) }),
+    );
     this.inference = new InferenceService({
       redis: this.redis,
       store: this.store,
       symbols: this.options.symbols,
-      model: () => this.model,
+      champion: () => this.models?.get(),
+      onlineState: new RedisOnlineStateStore(this.redis),
+      // The synthetic market's limit, scored beside the candidates (a replay's venue has none).
+      ...(this.venue ? { oracle: new VenueOracle(this.venue.restUrl) } : {}),
+      onSwitch: (symbol, e) => {
+        switchLog.add(symbol, e);
+        this.servedTimeline.push({ timeMs: e.timeUs / 1000, from: e.from, to: e.to, reason: e.reason });
+        this.event('model-switch', `${symbol} ${e.from} -> ${e.to}: ${e.reason}`);
+      },
       log: this.log,
       onServed: (p) => {
         this.servedLog?.add(p);
@@ -470,6 +486,7 @@ export class LocalPipeline {
         }
       },
     });
+    await this.inference.init();
     this.inference.start();
   }
 
@@ -525,6 +542,7 @@ export class LocalPipeline {
   async stop(): Promise<boolean> {
     clearInterval(this.truthTimer);
     this.inference?.stop();
+    await this.inference?.saveOnline().catch(() => {});
     this.models?.stop();
     await this.servedLog?.stop().catch(() => {});
     const flushed = (await this.ingestor?.stop(10_000)) ?? true;
@@ -581,9 +599,9 @@ export class LocalPipeline {
     return (Date.now() - this.startedAtMs) / 1000;
   }
 
-  /** The model inference serves right now. */
-  get model(): ReturnModel {
-    return this.models?.get() ?? { version: 'random-walk', predictLogReturn: () => 0 };
+  /** The version of the forecast inference serves right now. */
+  get servedVersion(): string {
+    return this.inference?.modelVersion() ?? 'random-walk';
   }
 
   private predictionSummary(): RunSummary['predictions'] {
@@ -595,8 +613,11 @@ export class LocalPipeline {
         scored: 0,
         rmseRatioVsRandomWalk: null,
         hitRate: null,
-        model: this.model.version,
+        model: this.servedVersion,
         flagged: {},
+        served: 'random-walk',
+        candidates: {},
+        switches: [],
       };
     return {
       count: scores.reduce((n, s) => n + (s?.count ?? 0), 0),
@@ -604,8 +625,35 @@ export class LocalPipeline {
       // With several symbols the first one's ratio is reported; per-symbol scores are in Redis.
       rmseRatioVsRandomWalk: first.rmseRatioVsRandomWalk,
       hitRate: first.hitRate,
-      model: this.model.version,
+      model: this.servedVersion,
       flagged: { ...(this.inference?.flaggedBy ?? {}) },
+      ...this.candidateSummary(),
+    };
+  }
+
+  /** Every candidate's rolling scorecard for the first symbol, and the served candidate over time. */
+  candidateSummary(): Pick<RunSummary['predictions'], 'served' | 'candidates' | 'switches'> {
+    const symbol = this.options.symbols[0] as string;
+    const report = this.inference?.candidates(symbol);
+    const round = (x: number | null) => (x === null || !Number.isFinite(x) ? null : Number(x.toFixed(4)));
+    return {
+      served: report?.served ?? 'random-walk',
+      candidates: Object.fromEntries(
+        Object.entries(report?.candidates ?? {}).map(([name, c]) => [
+          name,
+          {
+            kind: c.kind,
+            version: c.version,
+            n: c.n,
+            rmseRatioVsRandomWalk: round(c.rmseRatioVsRandomWalk),
+            corr: round(c.corr),
+            hitRate: round(c.hitRate),
+            tVsRandomWalk: round(c.lossDiffVsRandomWalk?.t ?? null),
+            skillCaptured: round(c.skillCaptured),
+          },
+        ]),
+      ),
+      switches: [...this.servedTimeline],
     };
   }
 

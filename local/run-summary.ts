@@ -33,6 +33,28 @@ export interface RunSummary {
     model: string;
     /** Ticks that served no prediction, by reason (stale book, stale or missing features). */
     flagged: Record<string, number>;
+    /** The candidate served at the end (count/scored/rmseRatio/hitRate above are the served forecast's). */
+    served: string;
+    /**
+     * Every candidate's rolling out-of-sample scorecard (core/scoring/candidate-arena.ts) at the end,
+     * the served forecast's ("served") and, on the synthetic market, the venue oracle's ("oracle");
+     * skillCaptured = (1 − ratio) / (1 − the oracle's ratio).
+     */
+    candidates: Record<
+      string,
+      {
+        kind: string;
+        version: string;
+        n: number;
+        rmseRatioVsRandomWalk: number | null;
+        corr: number | null;
+        hitRate: number | null;
+        tVsRandomWalk: number | null;
+        skillCaptured: number | null;
+      }
+    >;
+    /** The served candidate over time: each switch, with the scores that decided it. */
+    switches: { timeMs: number; from: string; to: string; reason: string }[];
   };
   /**
    * Every vector inference served (bronze `features/served`) against a replay of the session's bronze

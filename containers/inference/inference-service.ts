@@ -1,10 +1,14 @@
 /**
  * Every 2 s (on the wall-clock grid): read the top of book and the latest feature vector (one Redis
- * round trip), predict the mid's log return 10 s ahead, write the prediction with the exact feature
- * vector served and its age to `pred:{S}` (a capped stream) and the running score to
- * `pred:{S}:score` (one round trip), and score earlier predictions against the realised mid and a
- * random walk. A stale or missing book or stale features give a flagged record, not a prediction.
- * Latency is measured from the tick to the prediction confirmed written.
+ * round trip), let every candidate forecaster make its shadow forecast of the mid's log return 10 s
+ * ahead and serve the one the champion rule picks (core/scoring/candidate-arena.ts), write the served
+ * prediction with the exact feature vector and its age to `pred:{S}` (a capped stream) and the
+ * running score to `pred:{S}:score` (one round trip). Then, off the latency path: score earlier
+ * ticks of every candidate against the realised mid, let the online learner learn the matured labels
+ * (its state saved through the OnlineStateStore port), log any switch of the served candidate to
+ * `pred:{S}:switches` and `onSwitch`, rewrite `pred:{S}:candidates` (every rolling scorecard), and
+ * ask the oracle, when there is one, for this tick. A stale or missing book or stale features give a
+ * flagged record, not a prediction. Latency is measured from the tick to the prediction written.
  */
 import type { ChainableCommander, Redis } from 'ioredis';
 import { withTradeFeatures } from '../../core/features/compute-features.ts';
@@ -14,6 +18,16 @@ import {
   featureVectorToJSON,
 } from '../../core/features/feature-names.ts';
 import { symbolKeys } from '../../core/hot-state/keys.ts';
+import type { Forecaster } from '../../core/model/forecaster.ts';
+import { OnlineLearner } from '../../core/model/online-learner.ts';
+import type { OnlineStateStore } from '../../core/model/online-state-store.ts';
+import {
+  type ArenaOptions,
+  type ArenaReport,
+  CandidateArena,
+  type SwitchEvent,
+} from '../../core/scoring/candidate-arena.ts';
+import type { OracleSource } from '../../core/scoring/oracle-source.ts';
 import {
   PredictionScorer,
   type ScoredPrediction,
@@ -21,7 +35,6 @@ import {
 } from '../../core/scoring/prediction-scorer.ts';
 import { TradeWindows } from '../../core/trades/trade-windows.ts';
 import type { RedisHotState } from '../../lambdas/shared/redis/redis-hot-state.ts';
-import type { ReturnModel } from './return-model.ts';
 
 export interface ServedPrediction {
   symbol: string;
@@ -31,6 +44,8 @@ export interface ServedPrediction {
   flag?: string;
   predictedLogReturn?: number;
   predictedMid?: number;
+  /** The candidate served (random-walk, momentum, microprice, online, champion). */
+  candidate?: string;
   modelVersion: string;
   /** Wall clock minus the features' exchange time. */
   featureAgeMs: number;
@@ -46,7 +61,16 @@ export interface InferenceOptions {
   redis: Redis;
   store: RedisHotState;
   symbols: string[];
-  model(): ReturnModel;
+  /** The champion from the model store, when there is one: one of the candidates. */
+  champion(): Forecaster | undefined;
+  /** Where each symbol's online learner is saved and resumed from. */
+  onlineState?: OnlineStateStore;
+  /** Save the online learner after this many learned labels. @default 30 (a minute of ticks) */
+  saveOnlineEvery?: number;
+  /** The venue's oracle (local runs): scored beside the candidates, never served. */
+  oracle?: OracleSource;
+  arena?: ArenaOptions;
+  onSwitch?(symbol: string, event: SwitchEvent): void;
   /** @default 2000 */
   tickMs?: number;
   /** @default 10 s */
@@ -64,6 +88,8 @@ export interface InferenceOptions {
 export class InferenceService {
   private timer: NodeJS.Timeout | undefined;
   private readonly scorers = new Map<string, PredictionScorer>();
+  private readonly arenas = new Map<string, CandidateArena>();
+  private readonly savedAt = new Map<string, number>();
   /** The latest latencies (ms), at most LATENCIES_KEPT. */
   readonly latenciesMs: number[] = [];
   /** Predictions served since start (latenciesMs is a window). */
@@ -72,6 +98,8 @@ export class InferenceService {
   /** Flagged ticks by reason (stale book, stale or missing features). */
   readonly flaggedBy: Record<string, number> = {};
   failures = 0;
+  /** Oracle requests that failed (a local run's venue only). */
+  oracleFailures = 0;
 
   constructor(private readonly o: InferenceOptions) {}
 
@@ -96,8 +124,47 @@ export class InferenceService {
     return this.o.symbols;
   }
 
-  modelVersion(): string {
-    return this.o.model().version;
+  /** Resumes each symbol's online learner from the state store (a bad state is logged and ignored). */
+  async init(): Promise<void> {
+    for (const symbol of this.o.symbols) {
+      const saved = await this.o.onlineState?.load(symbol).catch((error) => {
+        this.o.log?.('error', 'could not read the online learner state', { symbol, error: String(error) });
+        return undefined;
+      });
+      if (saved === undefined) continue;
+      try {
+        const online = OnlineLearner.fromArtifact(saved);
+        this.arenas.set(symbol, new CandidateArena(this.arenaOptions(), online));
+        this.savedAt.set(symbol, online.updates);
+        this.o.log?.('info', 'online learner resumed', { symbol, updates: online.updates });
+      } catch (error) {
+        this.o.log?.('warn', 'online learner state not usable; starting afresh', {
+          symbol,
+          error: String(error),
+        });
+      }
+    }
+  }
+
+  /** The version of the forecast served now for the first symbol. */
+  modelVersion(symbol = this.o.symbols[0] as string): string {
+    const arena = this.arenaOf(symbol);
+    return arena.report().candidates[arena.served]?.version ?? arena.served;
+  }
+
+  /** Every candidate's rolling scorecard, and which one is served. */
+  candidates(symbol: string): ArenaReport {
+    return this.arenaOf(symbol).report();
+  }
+
+  /** The served candidate's switches (bounded, oldest first). */
+  switches(symbol: string): readonly SwitchEvent[] {
+    return this.arenaOf(symbol).switches;
+  }
+
+  /** Saves every symbol's online learner now (at shutdown). */
+  async saveOnline(): Promise<void> {
+    for (const symbol of this.o.symbols) await this.saveOnlineOf(symbol);
   }
 
   score(symbol: string): ScoreSummary {
@@ -123,7 +190,10 @@ export class InferenceService {
     // Mantissas at the same exponent: their mean is the mid in the same unit, and returns are ratios.
     const mid = bid && ask ? (bid[0] + ask[0]) / 2 : Number.NaN;
     const scorer = this.scorerOf(symbol);
-    if (top.epoch > 0 && !top.stale && Number.isFinite(mid)) {
+    const arena = this.arenaOf(symbol);
+    arena.setChampion(this.o.champion());
+    const bookGood = top.epoch > 0 && !top.stale && Number.isFinite(mid);
+    if (bookGood) {
       const scored = scorer.observe(top.eventTimeUs, mid);
       if (scored.length > 0) this.o.onScored?.(symbol, scored, scorer.summary());
     }
@@ -142,7 +212,6 @@ export class InferenceService {
               : undefined;
     const k = symbolKeys(symbol);
     const write = this.o.redis.pipeline();
-    const model = this.o.model();
     if (flag) {
       // Not served: recorded with the reason so that nothing goes quiet without a trace.
       this.flagged++;
@@ -155,17 +224,19 @@ export class InferenceService {
         mid,
         flag,
         featureAgeMs,
-        modelVersion: model.version,
+        modelVersion: this.modelVersion(symbol),
         latencyMs: performance.now() - started,
       });
+      if (bookGood) await this.afterTick(symbol, arena, top.eventTimeUs, mid, false);
       return;
     }
-    const predictedLogReturn = model.predictLogReturn((features as NonNullable<typeof features>).values);
+    const tick = arena.predict(top.eventTimeUs, mid, (features as NonNullable<typeof features>).values);
+    const predictedLogReturn = tick.forecast;
     scorer.add({
       eventTimeUs: top.eventTimeUs,
       midAtPrediction: mid,
       predictedLogReturn,
-      modelVersion: model.version,
+      modelVersion: tick.servedVersion,
     });
     const summary = scorer.summary();
     const predictedMid = mid * Math.exp(predictedLogReturn);
@@ -175,7 +246,8 @@ export class InferenceService {
       predictedLogReturn,
       predictedMid,
       horizonUs: scorer.horizonUs,
-      modelVersion: model.version,
+      candidate: tick.served,
+      modelVersion: tick.servedVersion,
       featureAgeMs,
       features: featuresJson as string,
     });
@@ -184,7 +256,8 @@ export class InferenceService {
       scored: summary.scored,
       rmseRatioVsRandomWalk: String(summary.rmseRatioVsRandomWalk),
       hitRate: String(summary.hitRate),
-      modelVersion: model.version,
+      candidate: tick.served,
+      modelVersion: tick.servedVersion,
     });
     await execChecked(write);
     const latencyMs = performance.now() - started;
@@ -199,11 +272,77 @@ export class InferenceService {
       mid,
       predictedLogReturn,
       predictedMid,
-      modelVersion: model.version,
+      candidate: tick.served,
+      modelVersion: tick.servedVersion,
       featureAgeMs,
       featuresJson: featuresJson as string,
       latencyMs,
     });
+    await this.afterTick(symbol, arena, top.eventTimeUs, mid, true);
+  }
+
+  /**
+   * Off the latency path: the oracle for this tick (not awaited: it must never hold a tick), scoring
+   * of matured ticks, learning, the champion rule, and what they change in Redis.
+   */
+  private async afterTick(
+    symbol: string,
+    arena: CandidateArena,
+    timeUs: number,
+    mid: number,
+    predicted: boolean,
+  ): Promise<void> {
+    if (predicted && this.o.oracle) {
+      this.o.oracle
+        .forecast(symbol, timeUs, this.o.horizonUs ?? 10_000_000)
+        .then((f) => {
+          if (f !== undefined) arena.setOracle(timeUs, f);
+        })
+        .catch(() => {
+          this.oracleFailures++;
+        });
+    }
+    const { scored, switched } = arena.observe(timeUs, mid);
+    if (scored.length === 0) return;
+    const k = symbolKeys(symbol);
+    const write = this.o.redis.pipeline();
+    write.set(k.candidateScores, JSON.stringify(arena.report()));
+    if (switched) {
+      this.append(write, k.servingSwitches, {
+        timeUs: switched.timeUs,
+        from: switched.from,
+        to: switched.to,
+        toVersion: switched.toVersion,
+        reason: switched.reason,
+        scores: JSON.stringify(switched.scores),
+      });
+      this.o.log?.('info', 'served candidate switched', { symbol, ...switched });
+      this.o.onSwitch?.(symbol, switched);
+    }
+    await execChecked(write);
+    if (arena.online.updates - (this.savedAt.get(symbol) ?? 0) >= (this.o.saveOnlineEvery ?? 30))
+      await this.saveOnlineOf(symbol);
+  }
+
+  private async saveOnlineOf(symbol: string): Promise<void> {
+    const arena = this.arenas.get(symbol);
+    const artifact = arena?.online.toArtifact(symbol, new Date().toISOString());
+    if (!this.o.onlineState || !artifact || !arena) return;
+    this.savedAt.set(symbol, arena.online.updates);
+    await this.o.onlineState.save(symbol, artifact);
+  }
+
+  private arenaOptions(): ArenaOptions {
+    return { horizonUs: this.o.horizonUs ?? 10_000_000, ...this.o.arena };
+  }
+
+  private arenaOf(symbol: string): CandidateArena {
+    let a = this.arenas.get(symbol);
+    if (!a) {
+      a = new CandidateArena(this.arenaOptions());
+      this.arenas.set(symbol, a);
+    }
+    return a;
   }
 
   /** One entry of the capped prediction stream `pred:{S}`, served or flagged. */

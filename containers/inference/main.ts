@@ -1,7 +1,8 @@
 /**
  * Fargate entry point of the inference service: Redis (TLS + AUTH token from Secrets Manager in
- * AWS), the champion model from S3 `models/current` hot-reloaded, a prediction every 2 s, served
- * vectors logged to bronze, HTTP on HTTP_PORT. SIGTERM: stop ticking, flush the log, exit.
+ * AWS), the champion model from S3 `models/current` hot-reloaded beside the other candidates and the
+ * online learner (resumed from Redis), a prediction every 2 s, served vectors and switches of the
+ * served candidate logged to bronze, HTTP on HTTP_PORT. SIGTERM: stop ticking, flush the log, exit.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import {
@@ -20,12 +21,14 @@ import { PrometheusEmfBridge } from '../../lambdas/shared/emf/prometheus-emf-bri
 import { S3ModelStore } from '../../lambdas/shared/model-store/s3-model-store.ts';
 import { connectConfiguredRedis } from '../../lambdas/shared/redis/redis-connection.ts';
 import { RedisHotState } from '../../lambdas/shared/redis/redis-hot-state.ts';
+import { RedisOnlineStateStore } from '../../lambdas/shared/redis/redis-online-state-store.ts';
 import { serviceLogger } from '../../lambdas/shared/service-logger.ts';
 import { parseInferenceConfig } from './config.ts';
 import { InferenceMetrics, startInferenceHttp } from './http-server.ts';
 import { InferenceService, type ServedPrediction } from './inference-service.ts';
 import { ModelProvider } from './model-provider.ts';
 import { ServedVectorLog } from './served-vector-log.ts';
+import { SwitchLog } from './switch-log.ts';
 
 const logger = serviceLogger('inference');
 const log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) =>
@@ -39,6 +42,9 @@ await models.refresh();
 models.start();
 const served = new ServedVectorLog(new S3BronzeWriter(s3, config[BRONZE_BUCKET]));
 served.start();
+const switches = new SwitchLog(new S3BronzeWriter(s3, config[BRONZE_BUCKET]), (error) =>
+  log('error', 'could not write a switch to bronze', { error: String(error) }),
+);
 const metrics = new InferenceMetrics();
 // The HTTP server (SSE) needs the service and the service reports to it: connected once both exist.
 let publish: (p: ServedPrediction) => void = () => {};
@@ -46,13 +52,16 @@ const service = new InferenceService({
   redis,
   store: new RedisHotState(redis),
   symbols: config[SYMBOLS],
-  model: () => models.get(),
+  champion: () => models.get(),
+  onlineState: new RedisOnlineStateStore(redis),
+  onSwitch: (symbol, event) => switches.add(symbol, event),
   log,
   onServed: (p) => {
     served.add(p);
     publish(p);
   },
 });
+await service.init();
 const http = await startInferenceHttp(service, redis, metrics, config[HTTP_PORT]);
 publish = http.publish;
 service.start();
@@ -94,7 +103,7 @@ const emf = new PrometheusEmfBridge(
 emf.start();
 log('info', 'inference running', {
   symbols: config[SYMBOLS],
-  model: models.get().version,
+  champion: models.get()?.version ?? null,
   port: config[HTTP_PORT],
 });
 
@@ -102,6 +111,9 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, async () => {
     service.stop();
     models.stop();
+    await service
+      .saveOnline()
+      .catch((error) => log('error', 'could not save the online learner', { error: String(error) }));
     await served
       .stop()
       .catch((error) => log('error', 'could not flush served vectors', { error: String(error) }));

@@ -1,22 +1,15 @@
 /**
- * The model inference serves: the champion at `models/current` in the model store (S3 in AWS, a
- * directory locally), loaded into the tfjs-free Predictor. A newly promoted model is picked up by
- * polling and swapped in between ticks (one reference assignment), so no tick is missed; until a
- * model exists, or if one cannot be read, the random walk is served.
+ * The champion inference offers as a candidate: the artifact at `models/current` in the model store
+ * (S3 in AWS, a directory locally), of any kind, run by the tfjs-free forecaster
+ * (core/model/forecaster.ts). A newly promoted model is picked up by polling and swapped in between
+ * ticks (one reference assignment), so no tick is missed; until a model exists, or if one cannot be
+ * read, there is no champion (the other candidates and the random walk go on).
  */
+import { type Forecaster, forecasterFromArtifact } from '../../core/model/forecaster.ts';
 import type { ModelStore } from '../../core/model/model-store.ts';
-import { Predictor } from '../../core/model/predictor.ts';
-import { type ReturnModel, randomWalkModel } from './return-model.ts';
-
-export function predictorModel(predictor: Predictor): ReturnModel {
-  return {
-    version: predictor.version,
-    predictLogReturn: (values) => predictor.predict(values).logReturn,
-  };
-}
 
 export class ModelProvider {
-  private current: ReturnModel = randomWalkModel;
+  private current: Forecaster | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -30,7 +23,8 @@ export class ModelProvider {
     private readonly pollMs = 30_000,
   ) {}
 
-  get(): ReturnModel {
+  /** The champion, or undefined before the first promotion. */
+  get(): Forecaster | undefined {
     return this.current;
   }
 
@@ -39,13 +33,16 @@ export class ModelProvider {
     try {
       const json = await this.store.getCurrent();
       if (json === undefined) return false;
-      const predictor = Predictor.fromArtifact(json);
-      if (predictor.version === this.current.version) return false;
-      this.current = predictorModel(predictor);
-      this.log('info', 'serving a newly promoted model', { version: predictor.version });
+      const forecaster = forecasterFromArtifact(json);
+      if (forecaster.version === this.current?.version) return false;
+      this.current = forecaster;
+      this.log('info', 'a newly promoted model is a candidate', {
+        version: forecaster.version,
+        kind: forecaster.kind,
+      });
       return true;
     } catch (error) {
-      // Keep serving what we have: a broken artifact must not stop predictions.
+      // Keep what we have: a broken artifact must not stop predictions.
       this.log('error', 'could not load models/current; keeping the current model', { error: String(error) });
       return false;
     }

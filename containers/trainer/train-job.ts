@@ -1,23 +1,28 @@
 /**
- * The training job: rows → walk-forward split (purged) → fit → score the model and every baseline on
- * the same held-out rows → re-score the champion on those rows → write `models/<version>/` → promote
- * to `models/current` only if the candidate beats both the random walk and the champion there.
+ * The training job: rows → walk-forward split (purged) → fit every offline family → score them, the
+ * random walk, the online learner and the champion (re-scored) on the same held-out rows → the family
+ * with the lowest held-out RMSE is the candidate, written to `models/<version>/` → promoted to
+ * `models/current` only if it beats both the random walk and the champion there (ADR 0050, 0085).
  * Time comes in as an argument (`createdAt`); storage through the ModelStore port.
  */
 import { FEATURE_NAMES } from '../../core/features/feature-names.ts';
 import { ModelArtifactError } from '../../core/model/artifact.ts';
 import { completeRows, type Dataset, type LabelledRow } from '../../core/model/dataset.ts';
-import {
-  baselineForecasts,
-  type HeldOutReport,
-  heldOutReport,
-  regimeThreshold,
-} from '../../core/model/evaluation.ts';
+import { type HeldOutReport, heldOutReport, regimeThreshold } from '../../core/model/evaluation.ts';
+import { forecasterFromArtifact, forecastRows } from '../../core/model/forecaster.ts';
 import type { ModelStore } from '../../core/model/model-store.ts';
-import { Predictor } from '../../core/model/predictor.ts';
 import { decidePromotion, type PromotionDecision, type PromotionInput } from '../../core/model/promotion.ts';
 import { walkForwardSplit } from '../../core/model/split.ts';
-import { assembleArtifact, fitForecasts, fitSegment, modelVersion } from './fit.ts';
+import {
+  assembleArtifact,
+  bestFamily,
+  familyBody,
+  fitForecasts,
+  fitSegment,
+  modelVersion,
+  OFFLINE_FAMILIES,
+  type OfflineFamily,
+} from './fit.ts';
 import type { Hyperparameters } from './hyperparameters.ts';
 import type { EpochProgress } from './mlp.ts';
 
@@ -38,6 +43,8 @@ export interface TrainingMetrics {
   purgeUs: number;
   mlp: { bestEpoch: number; epochs: number; bestValidationLossBp2: number };
   ridgeLambda: number;
+  /** The offline family with the lowest held-out RMSE: the artifact stored under `version`. */
+  family: OfflineFamily;
   heldOut: HeldOutReport;
   promotion: PromotionDecision;
   hyperparameters: Hyperparameters;
@@ -85,18 +92,15 @@ export async function runTrainJob(
   log('split', { train: train.length, validation: validation.length, test: test.length, dropped });
 
   const fit = await fitSegment(train, validation, hp, deps.onEpoch);
-  const version = modelVersion(deps.createdAt, fit.mlp.layers, fit.normalisation);
-  const { model, ridge } = fitForecasts(fit, test);
-  const forecasts: Record<string, number[]> = { model, ...baselineForecasts(test), ridge };
+  const forecasts = fitForecasts(fit, test, [...train, ...validation]);
 
-  // The champion, re-scored on the same held-out rows.
+  // The champion, re-scored on the same held-out rows, whatever its kind.
   let champion: PromotionInput['champion'];
   const currentJson = await deps.store.getCurrent();
   if (currentJson !== undefined) {
     const currentVersion = String((currentJson as { version?: unknown }).version ?? 'unknown');
     try {
-      const current = Predictor.fromArtifact(currentJson);
-      forecasts.champion = test.map((r) => current.predict(r.x).logReturn);
+      forecasts.champion = forecastRows(forecasterFromArtifact(currentJson), test);
     } catch (error) {
       if (!(error instanceof ModelArtifactError)) throw error;
       champion = { version: currentVersion, incompatible: error.message };
@@ -105,13 +109,21 @@ export async function runTrainJob(
   }
   const report = heldOutReport(test, forecasts, regimeThreshold(train));
   if (champion && 'rmseBp' in champion) champion.rmseBp = report.scores.champion?.all.rmseBp as number;
+  // The best offline family on the held-out rows is the candidate (ADR 0085).
+  const family = bestFamily(report);
+  const body = familyBody(fit, family);
+  const version = modelVersion(deps.createdAt, body, fit.normalisation);
+  const best = report.scores[family]?.all;
   const promotion = decidePromotion({
     n: report.n,
-    candidateRmseBp: report.scores.model?.all.rmseBp as number,
+    candidateRmseBp: best?.rmseBp as number,
     randomWalkRmseBp: report.scores.randomWalk?.all.rmseBp as number,
     ...(champion ? { champion } : {}),
     minRows: hp.minHeldOutRows,
   });
+  promotion.reasons.unshift(
+    `candidate: ${family}, the lowest held-out RMSE of ${OFFLINE_FAMILIES.join(', ')}`,
+  );
 
   const metrics: TrainingMetrics = {
     version,
@@ -132,12 +144,13 @@ export async function runTrainJob(
       bestValidationLossBp2: fit.mlp.bestValidationLossBp2,
     },
     ridgeLambda: fit.ridge.lambda,
+    family,
     heldOut: report,
     promotion,
     hyperparameters: hp,
   };
   const artifact = assembleArtifact(
-    fit.mlp.layers,
+    body,
     fit.normalisation,
     version,
     deps.createdAt,
@@ -147,15 +160,18 @@ export async function runTrainJob(
       spans: metrics.spans,
       purgeUs: hp.purgeUs,
       hyperparameters: hp,
+      family,
       bestEpoch: fit.mlp.bestEpoch,
+      ridgeLambda: fit.ridge.lambda,
       inputs: FEATURE_NAMES.length,
     },
     {
       n: report.n,
-      rmseBp: report.scores.model?.all.rmseBp,
-      rmseRatioVsRandomWalk: report.scores.model?.all.rmseRatioVsRandomWalk,
-      corr: report.scores.model?.all.corr,
-      hitRate: report.scores.model?.all.hitRate,
+      family,
+      rmseBp: best?.rmseBp,
+      rmseRatioVsRandomWalk: best?.rmseRatioVsRandomWalk,
+      corr: best?.corr,
+      hitRate: best?.hitRate,
       promoted: promotion.promote,
     },
   );

@@ -1,12 +1,12 @@
 /**
  * `npm run eval`: expanding-window walk-forward over the rows (purged; see core/model/split.ts). Each
- * fold fits on its history and forecasts its test block; the blocks tile the later rows, so every
+ * fold fits every family on its history and forecasts its test block (the online learner learns
+ * through the block as labels mature); the blocks tile the later rows, so every
  * scored row is predicted by a model that never saw it. The model and every baseline are scored on the
  * same concatenated rows. Hyperparameters are the defaults: nothing is tuned on the test blocks.
  */
 import { completeRows, type Dataset, type LabelledRow } from '../../core/model/dataset.ts';
 import {
-  baselineForecasts,
   type HeldOutReport,
   heldOutReport,
   regimeThreshold,
@@ -14,7 +14,7 @@ import {
 } from '../../core/model/evaluation.ts';
 import type { ForecastScore } from '../../core/model/metrics.ts';
 import { walkForwardFolds } from '../../core/model/split.ts';
-import { fitForecasts, fitSegment } from './fit.ts';
+import { bestFamily, fitForecasts, fitSegment } from './fit.ts';
 import type { Hyperparameters } from './hyperparameters.ts';
 
 export interface EvalFold {
@@ -43,21 +43,23 @@ export async function runWalkForwardEval(
   );
   const tested: LabelledRow[] = [];
   const volatile: boolean[] = [];
-  const model: number[] = [];
-  const ridge: number[] = [];
+  const forecasts: Record<string, number[]> = {};
   const folds: EvalFold[] = [];
   for (const [k, split] of splits.entries()) {
     onFold?.(k + 1, splits.length);
     const pick = (idx: number[]) => idx.map((i) => rows[i] as LabelledRow);
     const train = pick(split.train);
+    const validation = pick(split.validation);
     const test = pick(split.test);
-    const fit = await fitSegment(train, pick(split.validation), hp);
-    const f = fitForecasts(fit, test);
+    const fit = await fitSegment(train, validation, hp);
+    const f = fitForecasts(fit, test, [...train, ...validation]);
     fit.mlp.model.dispose();
     tested.push(...test);
     volatile.push(...volatileRows(test, regimeThreshold(train)));
-    model.push(...f.model);
-    ridge.push(...f.ridge);
+    for (const [name, values] of Object.entries(f)) {
+      forecasts[name] ??= [];
+      forecasts[name].push(...values);
+    }
     folds.push({
       train: split.train.length,
       validation: split.validation.length,
@@ -66,7 +68,7 @@ export async function runWalkForwardEval(
       ridgeLambda: fit.ridge.lambda,
     });
   }
-  const report = heldOutReport(tested, { model, ...baselineForecasts(tested), ridge }, volatile);
+  const report = heldOutReport(tested, forecasts, volatile);
   return { report, folds, droppedIncomplete: dropped };
 }
 
@@ -84,21 +86,27 @@ const brief = (s: ForecastScore | null | undefined) =>
       }
     : null;
 
-/** The one-line scorecard `npm run eval` prints. */
+const FAMILIES = ['randomWalk', 'momentum', 'microprice', 'ridge', 'mlp', 'online'] as const;
+
+/**
+ * The one-line scorecard `npm run eval` prints: every family on the same rows, and the offline family
+ * the train job would promote (lowest held-out RMSE, if it beats the random walk; no champion here).
+ * The top-level rmseRatioVsRandomWalk / corr / hitRate are the MLP's, as before the families.
+ */
 export function evalScorecard(e: WalkForwardEval, source: string): Record<string, unknown> {
   const s = e.report.scores;
-  const m = s.model?.all as ForecastScore;
+  const m = s.mlp?.all as ForecastScore;
+  const families: Record<string, unknown> = {};
+  for (const name of FAMILIES) families[name] = brief(s[name]?.all);
   const baselines: Record<string, unknown> = {};
   for (const name of ['randomWalk', 'momentum', 'microprice', 'ridge']) baselines[name] = brief(s[name]?.all);
   const regimes: Record<string, unknown> = {};
   for (const regime of ['quiet', 'volatile'] as const) {
-    regimes[regime] = Object.fromEntries(
-      ['model', 'randomWalk', 'momentum', 'microprice', 'ridge'].map((name) => [
-        name,
-        brief(s[name]?.[regime]),
-      ]),
-    );
+    regimes[regime] = Object.fromEntries(FAMILIES.map((name) => [name, brief(s[name]?.[regime])]));
   }
+  const best = bestFamily(e.report);
+  const bestScore = s[best]?.all as ForecastScore;
+  const randomWalkRmse = s.randomWalk?.all.rmseBp as number;
   return {
     bench: 'eval',
     source,
@@ -108,7 +116,10 @@ export function evalScorecard(e: WalkForwardEval, source: string): Record<string
     hitRate: round(m.hitRate),
     hitN: m.hitN,
     rmseBp: round(m.rmseBp),
-    randomWalkRmseBp: round(s.randomWalk?.all.rmseBp),
+    randomWalkRmseBp: round(randomWalkRmse),
+    families,
+    bestOfflineFamily: best,
+    wouldPromote: bestScore.rmseBp < randomWalkRmse && e.report.n >= 30 ? best : null,
     baselines,
     regimes,
     folds: e.folds.length,

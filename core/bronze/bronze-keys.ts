@@ -17,6 +17,7 @@ export type BronzeDataset =
   | 'stream/bestbidask'
   | 'stream/depth'
   | 'features/served'
+  | 'inference/switches'
   | 'ledger/completeness';
 
 export const BRONZE_ROOT = 'bronze';

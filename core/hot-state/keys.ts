@@ -16,6 +16,12 @@ export interface SymbolKeys {
   features: string;
   featureState: string;
   predictions: string;
+  /** Stream of the served candidate's switches, with the scores behind each. */
+  servingSwitches: string;
+  /** Every candidate's rolling scorecard (JSON), rewritten as ticks are scored. */
+  candidateScores: string;
+  /** The online learner's state (an `online` model artifact, JSON). */
+  onlineModel: string;
   reanchorLock: string;
   reanchorRequests: string;
   /** Temporary book keys a re-anchor builds before its atomic swap (same hash tag). */
@@ -37,6 +43,9 @@ export function symbolKeys(symbol: string): SymbolKeys {
     features: `feat:${tag}`,
     featureState: `feat:${tag}:state`,
     predictions: `pred:${tag}`,
+    servingSwitches: `pred:${tag}:switches`,
+    candidateScores: `pred:${tag}:candidates`,
+    onlineModel: `model:${tag}:online`,
     reanchorLock: `reanchor:${tag}`,
     reanchorRequests: `reanchor:${tag}:requests`,
     temporary: (token) => ({

@@ -1,26 +1,39 @@
 /**
- * The model artifact: one JSON document holding everything needed to predict from a feature vector,
- * so the inference service needs neither tfjs nor the training code (predictor.ts runs it):
+ * The model artifact: one JSON document holding everything needed to forecast from a feature vector,
+ * so the inference service needs neither tfjs nor the training code (forecaster.ts runs every kind):
  *
- *   { format: "btcusdt-mlp/1", version, createdAt, symbol,
+ *   { format: "btcusdt-model/2", kind: "mlp" | "linear" | "online" | "baseline",
+ *     version, createdAt, symbol,
  *     featureVersion, featureNames[],           // must equal the serving code's (core/features)
  *     horizonUs,                                // 10 s
  *     normalisation: { mean[], std[], clipZ },  // training-set statistics
  *     missing: "impute-train-mean",             // NaN feature -> z = 0, counted
- *     output: { unit: "bp" },                   // network output / 1e4 = ln(mid(t+h) / mid(t))
- *     layers: [{ units, activation, kernel[inputs*units] row-major (input i, unit u at i*units+u), bias[units] }],
+ *     output: { unit: "bp" },                   // model output / 1e4 = ln(mid(t+h) / mid(t))
+ *     // one body, by kind:
+ *     layers: [{ units, activation, kernel[inputs*units] row-major, bias[units] }],   // mlp
+ *     linear: { family: "ridge", weights[d], interceptBp, lambda },                   // linear
+ *     online: { forgetting, delta, updates, weights[d+1], p[(d+1)^2], warmup… },     // online (RLS)
+ *     baseline: "random-walk" | "momentum" | "microprice",                           // parameter free
  *     training: { … provenance, hyperparameters, rows, spans … },
  *     metrics: { … held-out scores, see training-report … } }
  *
- * Weights are the float32 values tfjs trained, written as JSON numbers (exact). Stored in S3 as
- * `models/<version>/model.json` beside `metrics.json`; the champion is copied to `models/current/`.
+ * Artifacts written before the families shared one format (`btcusdt-mlp/1`, no kind) are MLPs and
+ * still load. MLP weights are the float32 values tfjs trained, written as JSON numbers (exact).
+ * Stored as `models/<version>/model.json` beside `metrics.json`; the champion is copied to
+ * `models/current/`.
  */
 import { FEATURE_NAMES, FEATURE_VERSION } from '../features/feature-names.ts';
 import type { Normalisation } from './normalisation.ts';
 
-export const MODEL_ARTIFACT_FORMAT = 'btcusdt-mlp/1';
+export const MODEL_ARTIFACT_FORMAT = 'btcusdt-model/2';
+/** The MLP-only format that came first: read, never written. */
+export const LEGACY_MLP_FORMAT = 'btcusdt-mlp/1';
 export const ACTIVATIONS = ['relu', 'tanh', 'linear', 'elu', 'sigmoid'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
+export const ARTIFACT_KINDS = ['mlp', 'linear', 'online', 'baseline'] as const;
+export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
+export const BASELINES = ['random-walk', 'momentum', 'microprice'] as const;
+export type BaselineName = (typeof BASELINES)[number];
 
 export interface DenseLayer {
   units: number;
@@ -30,10 +43,32 @@ export interface DenseLayer {
   bias: number[];
 }
 
-export interface ModelArtifact {
-  format: typeof MODEL_ARTIFACT_FORMAT;
+export interface LinearBody {
+  family: 'ridge';
+  /** Coefficients on standardised features, for a label in bp. */
+  weights: number[];
+  interceptBp: number;
+  lambda: number;
+}
+
+/**
+ * Recursive least squares with exponential forgetting (online-learner.ts), over [z, 1] (the last
+ * coefficient is the intercept), labels in bp.
+ */
+export interface OnlineBody {
+  forgetting: number;
+  delta: number;
+  updates: number;
+  /** d + 1 coefficients, the intercept last. */
+  weights: number[];
+  /** (d + 1)² row-major inverse information matrix. */
+  p: number[];
+}
+
+interface ArtifactCommon {
+  format: typeof MODEL_ARTIFACT_FORMAT | typeof LEGACY_MLP_FORMAT;
   version: string;
-  /** ISO-8601 time the trainer finished (the trainer's clock). */
+  /** ISO-8601 time the artifact was made (the maker's clock). */
   createdAt: string;
   symbol: string;
   featureVersion: number;
@@ -42,10 +77,27 @@ export interface ModelArtifact {
   normalisation: Normalisation;
   missing: 'impute-train-mean';
   output: { unit: 'bp' };
-  layers: DenseLayer[];
   training: Record<string, unknown>;
   metrics: Record<string, unknown>;
 }
+
+export interface MlpArtifact extends ArtifactCommon {
+  kind: 'mlp';
+  layers: DenseLayer[];
+}
+export interface LinearArtifact extends ArtifactCommon {
+  kind: 'linear';
+  linear: LinearBody;
+}
+export interface OnlineArtifact extends ArtifactCommon {
+  kind: 'online';
+  online: OnlineBody;
+}
+export interface BaselineArtifact extends ArtifactCommon {
+  kind: 'baseline';
+  baseline: BaselineName;
+}
+export type ModelArtifact = MlpArtifact | LinearArtifact | OnlineArtifact | BaselineArtifact;
 
 export class ModelArtifactError extends Error {
   override readonly name = 'ModelArtifactError';
@@ -75,14 +127,70 @@ const finiteArray = (x: unknown, length: number, what: string): number[] => {
   return x as number[];
 };
 
+function checkLayers(layers: unknown, d: number): void {
+  if (!Array.isArray(layers) || layers.length === 0) throw new ModelArtifactError('no layers');
+  let inputs: number = d;
+  (layers as DenseLayer[]).forEach((layer, i) => {
+    if (!Number.isSafeInteger(layer.units) || layer.units <= 0)
+      throw new ModelArtifactError(`layer ${i} units is not a positive integer`);
+    if (!ACTIVATIONS.includes(layer.activation))
+      throw new ModelArtifactError(`layer ${i} activation ${String(layer.activation)} is not supported`);
+    finiteArray(layer.kernel, inputs * layer.units, `layer ${i} kernel`);
+    finiteArray(layer.bias, layer.units, `layer ${i} bias`);
+    inputs = layer.units;
+  });
+  if (inputs !== 1) throw new ModelArtifactError(`the last layer has ${inputs} units, not 1`);
+}
+
+function checkBody(a: Partial<ModelArtifact> & { kind: ArtifactKind }, d: number): void {
+  switch (a.kind) {
+    case 'mlp':
+      checkLayers((a as Partial<MlpArtifact>).layers, d);
+      return;
+    case 'linear': {
+      const l = (a as Partial<LinearArtifact>).linear;
+      if (typeof l !== 'object' || l === null || l.family !== 'ridge')
+        throw new ModelArtifactError('linear body is not a ridge');
+      finiteArray(l.weights, d, 'linear.weights');
+      if (!Number.isFinite(l.interceptBp)) throw new ModelArtifactError('linear.interceptBp is not finite');
+      if (!(l.lambda >= 0)) throw new ModelArtifactError('linear.lambda is negative');
+      return;
+    }
+    case 'online': {
+      const o = (a as Partial<OnlineArtifact>).online;
+      if (typeof o !== 'object' || o === null) throw new ModelArtifactError('no online body');
+      if (!(o.forgetting > 0 && o.forgetting <= 1))
+        throw new ModelArtifactError('online.forgetting is not in (0, 1]');
+      if (!(o.delta > 0)) throw new ModelArtifactError('online.delta is not positive');
+      if (!(Number.isSafeInteger(o.updates) && o.updates >= 0))
+        throw new ModelArtifactError('online.updates is not a count');
+      finiteArray(o.weights, d + 1, 'online.weights');
+      finiteArray(o.p, (d + 1) ** 2, 'online.p');
+      return;
+    }
+    case 'baseline': {
+      const b = (a as Partial<BaselineArtifact>).baseline;
+      if (!BASELINES.includes(b as BaselineName))
+        throw new ModelArtifactError(`baseline ${String(b)} is not one of ${BASELINES.join(', ')}`);
+      return;
+    }
+  }
+}
+
 /**
  * Checks an artifact (parsed JSON) and that it reads the features this code computes; throws
- * ModelArtifactError naming the first problem.
+ * ModelArtifactError naming the first problem. A legacy MLP artifact comes back with kind "mlp".
  */
 export function parseModelArtifact(json: unknown): ModelArtifact {
-  const a = json as Partial<ModelArtifact> | null;
+  const a = json as (Partial<ModelArtifact> & { kind?: unknown }) | null;
   if (typeof a !== 'object' || a === null) throw new ModelArtifactError('not an object');
-  if (a.format !== MODEL_ARTIFACT_FORMAT) throw new ModelArtifactError(`format is ${String(a.format)}`);
+  let kind: ArtifactKind;
+  if (a.format === LEGACY_MLP_FORMAT) kind = 'mlp';
+  else if (a.format === MODEL_ARTIFACT_FORMAT) {
+    if (!ARTIFACT_KINDS.includes(a.kind as ArtifactKind))
+      throw new ModelArtifactError(`kind ${String(a.kind)} is not one of ${ARTIFACT_KINDS.join(', ')}`);
+    kind = a.kind as ArtifactKind;
+  } else throw new ModelArtifactError(`format is ${String(a.format)}`);
   if (typeof a.version !== 'string' || a.version === '') throw new ModelArtifactError('no version');
   if (a.featureVersion !== FEATURE_VERSION)
     throw new ModelArtifactError(`feature version ${String(a.featureVersion)} is not ${FEATURE_VERSION}`);
@@ -104,17 +212,7 @@ export function parseModelArtifact(json: unknown): ModelArtifact {
     throw new ModelArtifactError('clipZ is not positive');
   if (a.missing !== 'impute-train-mean') throw new ModelArtifactError(`missing policy ${String(a.missing)}`);
   if (a.output?.unit !== 'bp') throw new ModelArtifactError('output unit is not bp');
-  if (!Array.isArray(a.layers) || a.layers.length === 0) throw new ModelArtifactError('no layers');
-  let inputs: number = d;
-  a.layers.forEach((layer, i) => {
-    if (!Number.isSafeInteger(layer.units) || layer.units <= 0)
-      throw new ModelArtifactError(`layer ${i} units is not a positive integer`);
-    if (!ACTIVATIONS.includes(layer.activation))
-      throw new ModelArtifactError(`layer ${i} activation ${String(layer.activation)} is not supported`);
-    finiteArray(layer.kernel, inputs * layer.units, `layer ${i} kernel`);
-    finiteArray(layer.bias, layer.units, `layer ${i} bias`);
-    inputs = layer.units;
-  });
-  if (inputs !== 1) throw new ModelArtifactError(`the last layer has ${inputs} units, not 1`);
-  return a as ModelArtifact;
+  const typed = { ...a, kind } as ModelArtifact;
+  checkBody(typed, d);
+  return typed;
 }

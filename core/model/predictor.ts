@@ -1,11 +1,11 @@
 /**
- * Runs a model artifact on one feature vector without tfjs: standardise (training statistics, NaN ->
+ * Runs an MLP artifact on one feature vector without tfjs: standardise (training statistics, NaN ->
  * training mean), then a plain dense forward pass in float64 over the saved float32 weights. Buffers
  * are allocated once, so a prediction is a few thousand multiply-adds and no garbage (well under a
  * microsecond for the default 22-32-16-1 network). Matches tfjs to float32 rounding (tested to 1e-6).
  * Pure.
  */
-import { type Activation, type ModelArtifact, parseModelArtifact } from './artifact.ts';
+import { type Activation, type MlpArtifact, ModelArtifactError, parseModelArtifact } from './artifact.ts';
 import { standardiseInto } from './normalisation.ts';
 
 export interface Prediction {
@@ -42,11 +42,11 @@ function activate(a: Activation, v: number): number {
 }
 
 export class Predictor {
-  readonly artifact: ModelArtifact;
+  readonly artifact: MlpArtifact;
   private readonly z: Float64Array;
   private readonly layers: Layer[];
 
-  private constructor(artifact: ModelArtifact) {
+  constructor(artifact: MlpArtifact) {
     this.artifact = artifact;
     this.z = new Float64Array(artifact.featureNames.length);
     let inputs = this.z.length;
@@ -64,9 +64,11 @@ export class Predictor {
     });
   }
 
-  /** Validates the artifact (parsed JSON) first; throws ModelArtifactError. */
+  /** Validates the artifact (parsed JSON) first; throws ModelArtifactError (also for another kind). */
   static fromArtifact(json: unknown): Predictor {
-    return new Predictor(parseModelArtifact(json));
+    const artifact = parseModelArtifact(json);
+    if (artifact.kind !== 'mlp') throw new ModelArtifactError(`kind ${artifact.kind} is not an MLP`);
+    return new Predictor(artifact);
   }
 
   get version(): string {

@@ -174,7 +174,8 @@ export async function dashboardSnapshot(
       scored: score?.scored ?? 0,
       rmseRatioVsRandomWalk: score?.rmseRatioVsRandomWalk ?? null,
       hitRate: score?.hitRate ?? null,
-      model: p.model.version,
+      model: p.servedVersion,
+      ...p.candidateSummary(),
     },
     latency: [
       ...(ingestor

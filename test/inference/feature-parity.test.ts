@@ -80,7 +80,7 @@ describe('feature parity: served live vs recomputed from bronze', () => {
       redis,
       store,
       symbols: [symbol],
-      model: () => ({ version: 'parity', predictLogReturn: () => 0 }),
+      champion: () => undefined,
       onServed: (p) => {
         served.push(p);
         servedLog.add(p);

@@ -15,6 +15,7 @@ import type { ScoredPrediction } from '../../core/scoring/prediction-scorer.ts';
 import { Aggregator } from '../../lambdas/aggregator/aggregator.ts';
 import { ReAnchor } from '../../lambdas/re-anchor/re-anchor.ts';
 import { RedisHotState } from '../../lambdas/shared/redis/redis-hot-state.ts';
+import { RedisOnlineStateStore } from '../../lambdas/shared/redis/redis-online-state-store.ts';
 import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
 import { DepthFeed, toRecords } from '../support/depth-feed.ts';
 import { dropSymbol, testRedis, uniqueSymbol } from '../support/redis.ts';
@@ -52,7 +53,9 @@ function setUp() {
     redis,
     store,
     symbols: [symbol],
-    model: () => ({ version: 'fixed-v1', predictLogReturn: () => PREDICTED }),
+    champion: () => ({ kind: 'mlp' as const, version: 'fixed-v1', forecast: () => PREDICTED }),
+    onlineState: new RedisOnlineStateStore(redis),
+    arena: { online: { warmupRows: 3 } },
     onServed: (p) => served.push(p),
     onScored: (_, s) => scored.push(...s),
   });
@@ -64,7 +67,7 @@ const mid = (feed: DepthFeed) =>
   ((feed.truth.bids.best() as number) + (feed.truth.asks.best() as number)) / 2;
 
 describe('InferenceService on a real Redis', () => {
-  it('flags a tick with no book, serves the model on the live book and features, and scores it after the horizon', async () => {
+  it('flags a tick with no book, serves the random walk until a candidate has earned it, scores every candidate after the horizon', async () => {
     const { feed, reanchor, service, served, scored, feedDiffs } = setUp();
     await service.tick();
     expect(served).toEqual([expect.objectContaining({ flag: 'no-book' })]);
@@ -78,14 +81,18 @@ describe('InferenceService on a real Redis', () => {
     const prediction = served.at(-1) as ServedPrediction;
     expect(prediction.flag).toBeUndefined();
     expect(prediction.mid).toBe(midThen);
-    expect(prediction.predictedLogReturn).toBe(PREDICTED);
-    expect(prediction.predictedMid).toBeCloseTo(midThen * Math.exp(PREDICTED), 6);
+    // No live record yet: the champion only makes a shadow forecast; the random walk is served.
+    expect(prediction).toMatchObject({
+      candidate: 'random-walk',
+      predictedLogReturn: 0,
+      predictedMid: midThen,
+    });
     // The vector served is the one the aggregator wrote, byte for byte.
     const k = symbolKeys(symbol);
     expect(prediction.featuresJson).toBe(await redis.get(k.features));
     const [[, fields]] = (await redis.xrevrange(k.predictions, '+', '-', 'COUNT', 1)) as [[string, string[]]];
     expect(fields).toEqual(
-      expect.arrayContaining(['mid', String(midThen), 'modelVersion', 'fixed-v1', 'features']),
+      expect.arrayContaining(['mid', String(midThen), 'modelVersion', 'random-walk', 'features']),
     );
     expect(service.servedCount).toBe(1);
     expect(scored).toEqual([]);
@@ -100,9 +107,68 @@ describe('InferenceService on a real Redis', () => {
     expect(await redis.hgetall(`${k.predictions}:score`)).toMatchObject({
       count: '2',
       scored: '1',
-      modelVersion: 'fixed-v1',
+      modelVersion: 'random-walk',
     });
+    // The champion's shadow forecast was scored on the same tick, beside the other candidates.
+    const card = JSON.parse((await redis.get(k.candidateScores)) as string);
+    expect(card.served).toBe('random-walk');
+    expect(card.candidates.champion).toMatchObject({ version: 'fixed-v1', n: 1 });
+    expect(card.candidates.momentum.n).toBe(1);
+    const realised = Math.log(mid(feed) / midThen);
+    expect(card.candidates.champion.rmseRatioVsRandomWalk).toBeCloseTo(
+      Math.abs(realised - PREDICTED) / Math.abs(realised),
+      9,
+    );
     expect(service.failures).toBe(0);
+  });
+
+  it('resumes the online learner after a restart from the state it saved in Redis', async () => {
+    const { reanchor, service, feedDiffs } = setUp();
+    await feedDiffs(10);
+    await reanchor.run(symbol);
+    // 20 ticks 2 s apart in book time: 15 are scored and learned. This feed has no trades, so the
+    // trade features stay missing and the warm-up runs to its cap (4 × 3 rows) before learning.
+    for (let i = 0; i < 20; i++) {
+      await feedDiffs(100);
+      await service.tick();
+    }
+    const before = service.candidates(symbol).candidates.online?.version;
+    expect(before).toBe('online-rls@15');
+    await service.saveOnline();
+    const k = symbolKeys(symbol);
+    const saved = JSON.parse((await redis.get(k.onlineModel)) as string);
+    expect(saved).toMatchObject({ kind: 'online', online: { updates: 15 } });
+
+    const restarted = new InferenceService({
+      redis,
+      store: new RedisHotState(redis),
+      symbols: [symbol],
+      champion: () => undefined,
+      onlineState: new RedisOnlineStateStore(redis),
+    });
+    await restarted.init();
+    expect(restarted.candidates(symbol).candidates.online?.version).toBe('online-rls@15');
+    await redis.del(k.onlineModel);
+    await restarted.saveOnline();
+    const again = JSON.parse((await redis.get(k.onlineModel)) as string);
+    // The same coefficients, inverse information matrix and standardisation: nothing relearned.
+    expect(again.online).toEqual(saved.online);
+    expect(again.normalisation).toEqual(saved.normalisation);
+
+    // A state that cannot be used is logged and ignored: the service starts afresh.
+    await redis.set(k.onlineModel, JSON.stringify({ ...saved, featureVersion: 99 }));
+    const logged: string[] = [];
+    const fresh = new InferenceService({
+      redis,
+      store: new RedisHotState(redis),
+      symbols: [symbol],
+      champion: () => undefined,
+      onlineState: new RedisOnlineStateStore(redis),
+      log: (level, message) => logged.push(`${level}: ${message}`),
+    });
+    await fresh.init();
+    expect(fresh.candidates(symbol).candidates.online?.version).toBe('online-rls@0');
+    expect(logged).toEqual([expect.stringMatching(/^warn: online learner state not usable/)]);
   });
 
   it('serves nothing from a book a gap has stopped, or with features older than the book by 5 s', async () => {
@@ -146,7 +212,7 @@ describe('InferenceService on a real Redis', () => {
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const latest = await fetch(`${base}/predictions/latest?symbol=${symbol}`);
       expect(latest.status).toBe(200);
-      expect(await latest.json()).toMatchObject({ modelVersion: 'fixed-v1', predictedLogReturn: '0.0004' });
+      expect(await latest.json()).toMatchObject({ modelVersion: 'random-walk', predictedLogReturn: '0' });
       const all = (await (await fetch(`${base}/predictions?symbol=${symbol}&since=0`)).json()) as unknown[];
       expect(all).toHaveLength(2);
       expect((await fetch(`${base}/predictions?symbol=${symbol}&since=soon`)).status).toBe(400);
@@ -165,7 +231,7 @@ describe('InferenceService on a real Redis', () => {
       expect(await text()).toBe(': connected\n\n');
       http.publish(served.at(-1) as ServedPrediction);
       const event = JSON.parse((await text()).replace(/^data: /, ''));
-      expect(event).toMatchObject({ symbol, modelVersion: 'fixed-v1', predictedLogReturn: PREDICTED });
+      expect(event).toMatchObject({ symbol, modelVersion: 'random-walk', predictedLogReturn: 0 });
       expect(event.featuresJson).toBeUndefined();
       // Closing ends the open stream too: the server does not wait on it.
       await http.close();

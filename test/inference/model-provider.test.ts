@@ -1,5 +1,5 @@
 /**
- * The inference service's model: the random walk until something is promoted, a promoted model
+ * The inference service's champion candidate: none until something is promoted, a promoted model
  * swapped in on refresh, and a broken promotion logged and ignored (the last good model keeps
  * serving). On a real directory store with the S3 layout.
  */
@@ -30,7 +30,7 @@ afterEach(async () => {
 });
 
 describe('ModelProvider', () => {
-  it('serves the random walk until a promotion, swaps the champion in, and ignores a broken one', async () => {
+  it('has no champion until a promotion, swaps the champion in, and ignores a broken one', async () => {
     root = await mkdtemp(join(tmpdir(), 'models-'));
     const store = new LocalModelStore(root);
     const logged: string[] = [];
@@ -38,27 +38,26 @@ describe('ModelProvider', () => {
     const x = new Float64Array(FEATURE_COUNT);
 
     expect(await provider.refresh()).toBe(false);
-    expect(provider.get().version).toBe('random-walk');
-    expect(provider.get().predictLogReturn(x)).toBe(0);
+    expect(provider.get()).toBeUndefined();
 
     await store.putVersion(linearArtifact('v1', 0.5), {});
     await store.promote('v1');
     expect(await provider.refresh()).toBe(true);
-    expect(provider.get().version).toBe('v1');
+    expect(provider.get()?.version).toBe('v1');
     x[0] = 1;
-    expect(provider.get().predictLogReturn(x)).toBeCloseTo(2.5e-4, 12); // 0.5 + 2 bp
+    expect(provider.get()?.forecast(x)).toBeCloseTo(2.5e-4, 12); // 0.5 + 2 bp
     expect(await provider.refresh()).toBe(false); // the same version is not reloaded
 
     // Built for other features: the provider must refuse it and keep serving v1.
     await store.putVersion({ ...linearArtifact('v2', 1), featureVersion: FEATURE_VERSION + 1 }, {});
     await store.promote('v2');
     expect(await provider.refresh()).toBe(false);
-    expect(provider.get().version).toBe('v1');
+    expect(provider.get()?.version).toBe('v1');
     expect(logged.at(-1)).toMatch(/^error: could not load models\/current/);
 
     await store.putVersion(linearArtifact('v3', -1), {});
     await store.promote('v3');
     expect(await provider.refresh()).toBe(true);
-    expect(provider.get().predictLogReturn(x)).toBeCloseTo(1e-4, 12);
+    expect(provider.get()?.forecast(x)).toBeCloseTo(1e-4, 12);
   });
 });

@@ -54,6 +54,16 @@ describe.skipIf(!hasSharedData('eval on the 2024 recording', ...RECORDING_2024))
       expect(Object.keys(card.baselines).sort()).toEqual(['microprice', 'momentum', 'randomWalk', 'ridge']);
       expect(card.baselines.randomWalk.rmseRatioVsRandomWalk).toBe(1);
       for (const b of Object.values(card.baselines) as { n: number }[]) expect(b.n).toBe(card.n);
+      expect(Object.keys(card.families).sort()).toEqual([
+        'microprice',
+        'mlp',
+        'momentum',
+        'online',
+        'randomWalk',
+        'ridge',
+      ]);
+      for (const f of Object.values(card.families) as { n: number }[]) expect(f.n).toBe(card.n);
+      expect(['momentum', 'microprice', 'ridge', 'mlp']).toContain(card.bestOfflineFamily);
     }, 60_000);
   },
 );

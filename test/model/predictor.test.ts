@@ -3,7 +3,8 @@ import { assembleArtifact, type Fit, fitSegment } from '../../containers/trainer
 import { parseHyperparameters } from '../../containers/trainer/hyperparameters.ts';
 import { initTfjsWasm } from '../../containers/trainer/tfjs-wasm.ts';
 import { FEATURE_COUNT, FEATURE_VERSION } from '../../core/features/feature-names.ts';
-import { ModelArtifactError, parseModelArtifact } from '../../core/model/artifact.ts';
+import { type MlpArtifact, ModelArtifactError, parseModelArtifact } from '../../core/model/artifact.ts';
+import type { MlpForecaster } from '../../core/model/forecaster.ts';
 import { standardiseRows } from '../../core/model/normalisation.ts';
 import { Predictor } from '../../core/model/predictor.ts';
 import { syntheticRows } from './rows.ts';
@@ -60,7 +61,7 @@ describe('TypeScript predictor vs tfjs', () => {
   });
 
   it('imputes NaN features with the training mean (speed is measured by npm run bench:inference)', () => {
-    const predictor = fit.predictor;
+    const predictor = (fit.forecasters.mlp as MlpForecaster).predictor;
     const x = rows[0]?.x as Float64Array;
     const missing = Float64Array.from(x);
     missing[0] = Number.NaN;
@@ -82,9 +83,9 @@ describe('TypeScript predictor vs tfjs', () => {
     expect(() => Predictor.fromArtifact({ ...good, featureNames: [...good.featureNames].reverse() })).toThrow(
       /feature names/,
     );
-    const broken = structuredClone(good);
+    const broken = structuredClone(good) as MlpArtifact;
     broken.layers[0]?.kernel.pop();
     expect(() => Predictor.fromArtifact(broken)).toThrow(/kernel/);
-    expect(() => fit.predictor.predict([1, 2, 3])).toThrow(RangeError);
+    expect(() => (fit.forecasters.mlp as MlpForecaster).predictor.predict([1, 2, 3])).toThrow(RangeError);
   });
 });

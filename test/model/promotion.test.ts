@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseHyperparameters } from '../../containers/trainer/hyperparameters.ts';
 import { runTrainJob } from '../../containers/trainer/train-job.ts';
 import { MODEL_VERSION_PATTERN, modelKeys } from '../../core/model/artifact.ts';
-import { Predictor } from '../../core/model/predictor.ts';
+import { forecasterFromArtifact } from '../../core/model/forecaster.ts';
 import { decidePromotion } from '../../core/model/promotion.ts';
 import { LocalModelStore } from '../../lambdas/shared/model-store/local-model-store.ts';
 import { syntheticDataset } from './rows.ts';
@@ -61,11 +61,18 @@ describe('train job with a local model store', () => {
       createdAt: '2024-08-09T00:00:00.000Z',
     });
     expect(winner.version).toMatch(MODEL_VERSION_PATTERN);
-    expect(winner.metrics.heldOut.scores.model?.all.rmseRatioVsRandomWalk).toBeLessThan(0.9);
+    const scores = winner.metrics.heldOut.scores;
+    expect(scores[winner.metrics.family]?.all.rmseRatioVsRandomWalk).toBeLessThan(0.9);
+    // Every family was scored on the same rows; the promoted one has the lowest RMSE of the offline ones.
+    for (const f of ['mlp', 'ridge', 'momentum', 'microprice', 'online', 'randomWalk'])
+      expect(scores[f]?.all.n).toBe(winner.metrics.heldOut.n);
+    for (const f of ['mlp', 'ridge', 'momentum', 'microprice'])
+      expect(scores[winner.metrics.family]?.all.rmseBp).toBeLessThanOrEqual(scores[f]?.all.rmseBp as number);
+    expect(winner.metrics.promotion.reasons[0]).toMatch(/^candidate: (mlp|ridge)/);
     expect(winner.promoted).toBe(true);
     const current = JSON.parse(await readFile(join(root, modelKeys.currentArtifact), 'utf8'));
     expect(current.version).toBe(winner.version);
-    expect(() => Predictor.fromArtifact(current)).not.toThrow();
+    expect(forecasterFromArtifact(current).kind).toBe(winner.metrics.family);
     const metrics = JSON.parse(await readFile(join(root, modelKeys.metrics(winner.version)), 'utf8'));
     expect(metrics.heldOut.scores).toHaveProperty('ridge');
     expect(metrics.heldOut.scores).toHaveProperty('microprice');

@@ -113,7 +113,35 @@ function renderScore(s) {
     <div><span>RMSE ratio to a random walk (below 1 beats it)</span></div>
     <div>hit rate <b>${s.score.hitRate === null ? '–' : `${fmt(100 * s.score.hitRate, 1)}%`}</b></div>
     <div>predictions <b>${s.score.count}</b>, scored <b>${s.score.scored}</b></div>
-    <div>model <b>${s.score.model}</b></div>`;
+    <div>served <b>${s.score.served ?? '–'}</b> <small>${s.score.model}</small></div>
+    ${renderCandidates(s.score)}
+    ${renderSwitches(s.score)}`;
+}
+
+// Every candidate's rolling out-of-sample score (and the venue oracle's: the limit on this market).
+function renderCandidates(score) {
+  const rows = Object.entries(score.candidates ?? {})
+    .map(([name, c]) => {
+      const r = c.rmseRatioVsRandomWalk;
+      const cls = name === score.served ? 'served' : '';
+      return `<tr class="${cls}"><td>${name}</td><td class="${r === null ? '' : r < 1 ? 'good' : 'bad'}">${r === null ? '–' : fmt(r, 3)}</td><td>${c.corr === null ? '–' : fmt(c.corr, 2)}</td><td>${c.hitRate === null ? '–' : fmt(100 * c.hitRate, 1)}</td><td>${c.tVsRandomWalk === null ? '–' : fmt(c.tVsRandomWalk, 1)}</td><td>${c.skillCaptured === null ? '–' : fmt(c.skillCaptured, 2)}</td><td>${c.n}</td></tr>`;
+    })
+    .join('');
+  return rows
+    ? `<table class="candidates"><thead><tr><th>candidate</th><th>RMSE ratio</th><th>corr</th><th>hit %</th><th>t vs RW</th><th>skill</th><th>n</th></tr></thead><tbody>${rows}</tbody></table>`
+    : '';
+}
+
+// The served candidate over time: each switch with its reason.
+function renderSwitches(score) {
+  const items = (score.switches ?? [])
+    .slice(-8)
+    .reverse()
+    .map(
+      (e) => `<li><time>${clock(e.timeMs)}</time><b>${e.from} → ${e.to}</b> <small>${e.reason}</small></li>`,
+    )
+    .join('');
+  return `<ol class="switches">${items || '<li>serving the random walk: no candidate beats it beyond noise yet</li>'}</ol>`;
 }
 
 function renderLatency(s) {

@@ -1,0 +1,161 @@
+/**
+ * The live, out-of-sample scorecard of every candidate forecaster over the last `windowTicks` scored
+ * ticks: RMSE ratio to the random walk, correlation and hit rate (the same scorer as offline,
+ * core/model/metrics.ts), and the paired loss difference against the random walk (or any other
+ * candidate) with its standard error.
+ *
+ * The loss difference of a tick is d = (y − f_a)² − (y − f_b)² in bp². Labels are 10 s returns
+ * sampled every 2 s, so consecutive d overlap for horizon / tick − 1 = 4 lags: the standard error of
+ * their mean is Newey–West's (Bartlett weights over `hacLags` lags), not the i.i.d. one, which would
+ * be too small by about √5. Candidates missing from a tick (not yet loaded, warming up) are left out
+ * of that tick. Pure.
+ */
+import { type ForecastScore, scoreForecast } from '../model/metrics.ts';
+
+export interface ScoredTick {
+  /** The tick the forecasts were made at (exchange time, µs). */
+  timeUs: number;
+  /** Realised ln(mid(t + horizon) / mid(t)). */
+  label: number;
+  /** Forecast (ln return) by candidate name; absent or NaN when the candidate made none. */
+  forecasts: Record<string, number>;
+}
+
+export interface LossDifference {
+  n: number;
+  /** Mean of loss(a) − loss(b), bp²: positive means b forecasts better. */
+  meanBp2: number;
+  seBp2: number;
+  /** meanBp2 / seBp2 (0 when the standard error is 0). */
+  t: number;
+}
+
+export interface CandidateScore extends ForecastScore {
+  /** Random walk's loss minus this candidate's: t > 0 means it beats the random walk. */
+  vsRandomWalk: LossDifference;
+}
+
+const BP = 1e4;
+export const RANDOM_WALK = 'random-walk';
+
+export function neweyWestMean(d: ArrayLike<number>, lags: number): { mean: number; se: number } {
+  const n = d.length;
+  if (n === 0) return { mean: Number.NaN, se: Number.NaN };
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += d[i] as number;
+  mean /= n;
+  const gamma = (k: number) => {
+    let s = 0;
+    for (let i = k; i < n; i++) s += ((d[i] as number) - mean) * ((d[i - k] as number) - mean);
+    return s / n;
+  };
+  let v = gamma(0);
+  for (let k = 1; k <= Math.min(lags, n - 1); k++) v += 2 * (1 - k / (lags + 1)) * gamma(k);
+  // Bartlett weights keep v >= 0 in exact arithmetic; guard rounding.
+  return { mean, se: Math.sqrt(Math.max(v, 0) / n) };
+}
+
+export class RollingScorecard {
+  private ticks: ScoredTick[] = [];
+  /** Scores asked for since the last change (the rule, the report and the switch log ask alike). */
+  private readonly cache = new Map<string, CandidateScore | LossDifference | null>();
+
+  constructor(
+    /** Ticks kept (the window). */
+    readonly windowTicks: number,
+    /** Lags of the Newey–West standard error: horizon / tick − 1. */
+    readonly hacLags: number,
+  ) {
+    if (!(Number.isInteger(windowTicks) && windowTicks > 1)) throw new RangeError(`window ${windowTicks}`);
+  }
+
+  add(tick: ScoredTick): void {
+    this.cache.clear();
+    this.ticks.push(tick);
+    // Drop in chunks: one splice per tenth of a window rather than a shift per tick.
+    if (this.ticks.length > this.windowTicks * 1.1) this.ticks = this.ticks.slice(-this.windowTicks);
+  }
+
+  /** Index of the first tick in the window. */
+  private get start(): number {
+    return Math.max(0, this.ticks.length - this.windowTicks);
+  }
+
+  get size(): number {
+    return Math.min(this.ticks.length, this.windowTicks);
+  }
+
+  /** Forgets one candidate's past forecasts (a new model under an old name starts a new record). */
+  forget(name: string): void {
+    this.cache.clear();
+    for (const t of this.ticks) delete t.forecasts[name];
+  }
+
+  /** Every candidate name seen in the window. */
+  names(): string[] {
+    const s = new Set<string>();
+    for (let i = this.start; i < this.ticks.length; i++)
+      for (const k of Object.keys((this.ticks[i] as ScoredTick).forecasts)) s.add(k);
+    return [...s];
+  }
+
+  /**
+   * One candidate's scores over the window (null before its first scored tick). `alsoWith` restricts
+   * to ticks where that candidate forecast too (same rows, e.g. for a ratio to the oracle's).
+   */
+  score(name: string, alsoWith?: string): CandidateScore | null {
+    const key = `s:${name}:${alsoWith ?? ''}`;
+    if (this.cache.has(key)) return this.cache.get(key) as CandidateScore | null;
+    const s = this.computeScore(name, alsoWith);
+    this.cache.set(key, s);
+    return s;
+  }
+
+  private computeScore(name: string, alsoWith?: string): CandidateScore | null {
+    const size = this.ticks.length - this.start;
+    const y = new Float64Array(size);
+    const f = new Float64Array(size);
+    const d = new Float64Array(size);
+    let n = 0;
+    for (let i = this.start; i < this.ticks.length; i++) {
+      const t = this.ticks[i] as ScoredTick;
+      const v = t.forecasts[name];
+      if (v === undefined || !Number.isFinite(v)) continue;
+      if (alsoWith !== undefined && !Number.isFinite(t.forecasts[alsoWith] ?? Number.NaN)) continue;
+      y[n] = t.label;
+      f[n] = v;
+      d[n] = (t.label * BP) ** 2 - ((t.label - v) * BP) ** 2;
+      n++;
+    }
+    if (n === 0) return null;
+    const s = scoreForecast(y.subarray(0, n), f.subarray(0, n));
+    const nw = neweyWestMean(d.subarray(0, n), this.hacLags);
+    return {
+      ...s,
+      vsRandomWalk: { n: d.length, meanBp2: nw.mean, seBp2: nw.se, t: nw.se > 0 ? nw.mean / nw.se : 0 },
+    };
+  }
+
+  /** loss(a) − loss(b) over the ticks where both forecast (null when there are none). */
+  lossDifference(a: string, b: string): LossDifference | null {
+    const key = `d:${a}:${b}`;
+    if (this.cache.has(key)) return this.cache.get(key) as LossDifference | null;
+    const r = this.computeLossDifference(a, b);
+    this.cache.set(key, r);
+    return r;
+  }
+
+  private computeLossDifference(a: string, b: string): LossDifference | null {
+    const d: number[] = [];
+    for (let i = this.start; i < this.ticks.length; i++) {
+      const t = this.ticks[i] as ScoredTick;
+      const fa = a === RANDOM_WALK ? 0 : t.forecasts[a];
+      const fb = b === RANDOM_WALK ? 0 : t.forecasts[b];
+      if (fa === undefined || fb === undefined || !Number.isFinite(fa) || !Number.isFinite(fb)) continue;
+      d.push(((t.label - fa) * BP) ** 2 - ((t.label - fb) * BP) ** 2);
+    }
+    if (d.length === 0) return null;
+    const nw = neweyWestMean(d, this.hacLags);
+    return { n: d.length, meanBp2: nw.mean, seBp2: nw.se, t: nw.se > 0 ? nw.mean / nw.se : 0 };
+  }
+}
