@@ -1,6 +1,7 @@
 /**
  * `npm start` flags (the command contract): --duration <s>, --summary <file.json>,
- * --source sim|replay:<file>|binance, --speed <x|max>, --faults <spec>, --symbols <A,B>, --seed <n>.
+ * --source sim|replay:<file>|binance, --speed <x|max>, --faults <spec>, --symbols <A,B>, --seed <n>,
+ * --kinesis-delivery immediate|polling|fan-out (the aggregator's event source, as in AWS).
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -36,6 +37,7 @@ const schema = z.object({
   faults: z.string().optional(),
   symbols: symbolsVariable,
   seed: z.coerce.number().int().default(1),
+  'kinesis-delivery': z.enum(['immediate', 'polling', 'fan-out']).default('immediate'),
 });
 
 export type StartOptions = z.infer<typeof schema>;
@@ -56,6 +58,7 @@ export function parseStartOptions(argv: string[]): StartOptions {
       faults: { type: 'string' },
       symbols: { type: 'string' },
       seed: { type: 'string' },
+      'kinesis-delivery': { type: 'string' },
     },
   });
   const result = schema.safeParse(values);

@@ -19,6 +19,16 @@ import {
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { type BackoffPolicy, backoffDelayMs } from '../core/retry/backoff.ts';
 
+/**
+ * The delivery delay of the AWS mapping this source stands for (docs/adr/0100-aws-latency-budget.md):
+ * `immediate` polls every few ms (the local default); `polling` is Lambda's standard iterator, which
+ * polls each shard about once a second when it has caught up; `fan-out` is an enhanced fan-out
+ * consumer, to which Kinesis pushes each record about 70 ms after it was put.
+ */
+export type DeliveryMode = 'immediate' | 'polling' | 'fan-out';
+export const STANDARD_POLL_INTERVAL_MS = 1000;
+export const FAN_OUT_PUSH_DELAY_MS = 70;
+
 /** Pause before retrying a failed batch (full jitter). */
 const RETRY_BACKOFF: BackoffPolicy = { baseMs: 50, capMs: 2000 };
 
@@ -48,6 +58,8 @@ export interface EventSourceOptions {
   retryAttempts?: number;
   /** Pause when a shard has nothing new: short locally, where latency is measured. @default 5 */
   idlePollMs?: number;
+  /** @default 'immediate' (`polling` sets the idle pause to STANDARD_POLL_INTERVAL_MS) */
+  delivery?: DeliveryMode;
   /** @default { baseMs: 50, capMs: 2000 } */
   retryBackoff?: BackoffPolicy;
   onDeadLetter?(letter: DeadLetter): void;
@@ -162,11 +174,13 @@ export class KinesisEventSource {
           s.queue.length < batchSize &&
           s.waitingSinceMs !== undefined &&
           Date.now() - s.waitingSinceMs < windowMs;
-        if (s.queue.length === 0 || windowOpen) {
-          await new Promise((r) => setTimeout(r, this.o.idlePollMs ?? 5));
+        const deliverable = this.deliverable(s.queue);
+        if (deliverable === 0 || windowOpen) {
+          const idleMs = this.o.delivery === 'polling' ? STANDARD_POLL_INTERVAL_MS : (this.o.idlePollMs ?? 5);
+          await new Promise((r) => setTimeout(r, s.queue.length === 0 ? idleMs : (this.o.idlePollMs ?? 5)));
           continue;
         }
-        await this.invoke(s);
+        await this.invoke(s, deliverable);
         s.waitingSinceMs = s.queue.length > 0 ? Date.now() : undefined;
       } catch (error) {
         this.o.log?.('error', 'event source poll failed; retrying', {
@@ -178,8 +192,16 @@ export class KinesisEventSource {
     }
   }
 
-  private async invoke(s: ShardState): Promise<void> {
-    const batch = s.queue.slice(0, s.size);
+  /** How many records at the head of the queue may be delivered now (fan-out: pushed 70 ms after the put). */
+  private deliverable(queue: _Record[]): number {
+    if (this.o.delivery !== 'fan-out') return queue.length;
+    const pushedBeforeMs = Date.now() - FAN_OUT_PUSH_DELAY_MS;
+    const held = queue.findIndex((r) => (r.ApproximateArrivalTimestamp?.getTime() ?? 0) > pushedBeforeMs);
+    return held < 0 ? queue.length : held;
+  }
+
+  private async invoke(s: ShardState, deliverable: number): Promise<void> {
+    const batch = s.queue.slice(0, Math.min(s.size, deliverable));
     this.invocations++;
     let failedAt = -1;
     let reason = '';

@@ -279,6 +279,8 @@ export class LocalPipeline {
           return response;
         },
         batchSize: 100,
+        // The delivery delay of the deployed mapping, when asked for (--kinesis-delivery).
+        delivery: this.options['kinesis-delivery'],
         onDeadLetter: (letter) => {
           this.figures.deadLetters++;
           this.log('error', 'record dead-lettered', { ...letter });

@@ -74,6 +74,14 @@ export interface ConsumerConfig {
   readonly maxRecordAge: Duration;
   /** 1 keeps per-shard order; the book also needs per-symbol order, which any factor preserves. */
   readonly parallelizationFactor: number;
+  /**
+   * Read the market streams through an enhanced fan-out consumer registered for the aggregator: Kinesis
+   * pushes records about 70 ms after the put instead of Lambda polling each shard about once a second
+   * (docs/adr/0100-aws-latency-budget.md). Costs a consumer-shard hour per stream and shard and a fee
+   * per GB read (`npm run cost`). The archiver stays on standard polling either way: bronze is not
+   * latency-sensitive.
+   */
+  readonly enhancedFanOut: boolean;
 }
 
 export interface IngestConfig {
@@ -361,6 +369,8 @@ const ENVIRONMENTS: Record<PipelineEnv, EnvSpecific> = {
       retryAttempts: 2,
       maxRecordAge: Duration.minutes(10),
       parallelizationFactor: 1,
+      // Dev accepts the ~1 s poll: its latency is not what anyone watches, its bill is.
+      enhancedFanOut: false,
     },
     // The smallest Fargate size: one symbol's SBE streams are a few hundred frames per second.
     ingest: { desiredCount: 1, cpu: 256, memoryMiB: 512, binanceWsUrl: BINANCE_SBE_WS_URL },
@@ -425,6 +435,8 @@ const ENVIRONMENTS: Record<PipelineEnv, EnvSpecific> = {
       retryAttempts: 3,
       maxRecordAge: Duration.minutes(30),
       parallelizationFactor: 1,
+      // Staging measures the latency prod will have.
+      enhancedFanOut: true,
     },
     ingest: { desiredCount: 1, cpu: 512, memoryMiB: 1024, binanceWsUrl: BINANCE_SBE_WS_URL },
     processing: {
@@ -476,6 +488,7 @@ const ENVIRONMENTS: Record<PipelineEnv, EnvSpecific> = {
       retryAttempts: 5,
       maxRecordAge: Duration.hours(1),
       parallelizationFactor: 1,
+      enhancedFanOut: true,
     },
     // Two tasks in two AZs: a task or AZ failure loses no market data (duplicates are harmless).
     // Half a vCPU each: one Node event loop cannot use more, and it leaves headroom for bursts.

@@ -4,11 +4,16 @@
  * record age, partial batch responses, an encrypted on-failure queue, and alarms on by default.
  * Read permission on the stream comes from the event source's own `grantRead`.
  */
-import { Duration, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import type { IStream } from 'aws-cdk-lib/aws-kinesis';
+import { Duration, Names, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { type IStream, StreamConsumer } from 'aws-cdk-lib/aws-kinesis';
 import { type IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import {
+  KinesisConsumerEventSource,
+  KinesisEventSource,
+  type KinesisEventSourceProps,
+  SqsDlq,
+} from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
@@ -55,6 +60,20 @@ export interface KinesisConsumerProps {
    */
   readonly startingPosition?: StartingPosition;
   /**
+   * Read through an enhanced fan-out consumer registered for this function
+   * (`AWS::Kinesis::StreamConsumer`, the mapping on its ARN): Kinesis pushes each record over HTTP/2
+   * about 70 ms after it was put, instead of Lambda polling each shard about once a second; the
+   * consumer gets its own 2 MB/s per shard. Costs a consumer-shard hour and a fee per GB read
+   * (docs/adr/0100-aws-latency-budget.md). With alarms on, its lag (`MillisBehindLatest`) is alarmed.
+   * @default false
+   */
+  readonly enhancedFanOut?: boolean;
+  /**
+   * Name of the registered consumer (unique per stream) when `enhancedFanOut` is on.
+   * @default - the construct's path, made unique
+   */
+  readonly consumerName?: string;
+  /**
    * Create the iterator-age, errors and on-failure-queue alarms.
    * @default true
    */
@@ -83,7 +102,9 @@ export interface KinesisConsumerProps {
 export class KinesisConsumer extends Construct {
   /** Batches that failed every retry or aged out: each message names the shard and sequence range. */
   public readonly deadLetterQueue: Queue;
-  public readonly eventSource: KinesisEventSource;
+  public readonly eventSource: KinesisEventSource | KinesisConsumerEventSource;
+  /** The registered enhanced fan-out consumer, when `enhancedFanOut` is on. */
+  public readonly streamConsumer: StreamConsumer | undefined;
   /** The alarms created (empty when `alarms` is false); give them to `Observability.addAlarms`. */
   public readonly alarms: readonly Alarm[];
   public readonly function: IFunction;
@@ -112,7 +133,7 @@ export class KinesisConsumer extends Construct {
         'This queue is itself the on-failure destination of the Kinesis event source; it holds failed batch metadata, nothing consumes it automatically.',
     });
 
-    this.eventSource = new KinesisEventSource(props.stream, {
+    const sourceProps: KinesisEventSourceProps = {
       startingPosition: props.startingPosition ?? StartingPosition.LATEST,
       batchSize,
       maxBatchingWindow,
@@ -122,7 +143,16 @@ export class KinesisConsumer extends Construct {
       maxRecordAge,
       reportBatchItemFailures: true,
       onFailure: new SqsDlq(this.deadLetterQueue),
-    });
+    };
+    // Consumer names are unique per stream and at most 128 characters.
+    const consumerName = props.consumerName ?? Names.uniqueResourceName(this, { maxLength: 128 });
+    this.streamConsumer = props.enhancedFanOut
+      ? new StreamConsumer(this, 'StreamConsumer', { stream: props.stream, streamConsumerName: consumerName })
+      : undefined;
+    // KinesisConsumerEventSource grants the function subscribe and describe on the consumer.
+    this.eventSource = this.streamConsumer
+      ? new KinesisConsumerEventSource(this.streamConsumer, sourceProps)
+      : new KinesisEventSource(props.stream, sourceProps);
     props.function.addEventSource(this.eventSource);
 
     if (props.alarms === false) {
@@ -149,8 +179,18 @@ export class KinesisConsumer extends Construct {
               treatMissingData: TreatMissingData.NOT_BREACHING,
             }),
           ];
+    const consumerAlarms = this.streamConsumer
+      ? [
+          fanOutLagAlarm(this, 'FanOutLagAlarm', {
+            stream: props.stream,
+            consumerName,
+            threshold: props.iteratorAgeThreshold ?? Duration.seconds(30),
+          }),
+        ]
+      : [];
     this.alarms = [
       ...functionAlarms,
+      ...consumerAlarms,
       // Any message here is market data the hot state never saw: someone must look.
       new Alarm(this, 'DeadLetterQueueAlarm', {
         alarmDescription: 'Kinesis batches were given up on and sent to the on-failure queue.',
@@ -188,6 +228,37 @@ export function iteratorAgeAlarm(scope: Construct, id: string, props: IteratorAg
     threshold: thresholdMs,
     comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
     // Three minutes in a row: a single slow batch after a cold start is not an incident.
+    evaluationPeriods: 3,
+    treatMissingData: TreatMissingData.NOT_BREACHING,
+  });
+}
+
+export interface FanOutLagAlarmProps {
+  readonly stream: IStream;
+  readonly consumerName: string;
+  /** Lag beyond which the consumer is too far behind to be useful. */
+  readonly threshold: Duration;
+}
+
+/**
+ * The lag of one enhanced fan-out consumer on one stream: Kinesis's `SubscribeToShardEvent.
+ * MillisBehindLatest` (how far behind the tip of the shard the pushed records were), per stream and
+ * consumer. Per stream, unlike the function's `IteratorAge`, so it names the stream that is behind.
+ */
+export function fanOutLagAlarm(scope: Construct, id: string, props: FanOutLagAlarmProps): Alarm {
+  const thresholdMs = props.threshold.toMilliseconds();
+  return new Alarm(scope, id, {
+    alarmDescription: `Enhanced fan-out consumer ${props.consumerName} is more than ${thresholdMs} ms behind ${props.stream.streamName}.`,
+    metric: new Metric({
+      namespace: 'AWS/Kinesis',
+      metricName: 'SubscribeToShardEvent.MillisBehindLatest',
+      dimensionsMap: { StreamName: props.stream.streamName, ConsumerName: props.consumerName },
+      statistic: 'Maximum',
+      period: Duration.minutes(1),
+    }),
+    threshold: thresholdMs,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    // As for iterator age: three minutes in a row, so a cold start's slow batch alone does not page.
     evaluationPeriods: 3,
     treatMissingData: TreatMissingData.NOT_BREACHING,
   });

@@ -180,6 +180,7 @@ export class ProcessingStack extends Stack {
       batchSize: config.consumer.batchSize,
       maxBatchingWindow: config.consumer.maxBatchingWindow,
       startingPosition: StartingPosition.LATEST,
+      enhancedFanOut: config.consumer.enhancedFanOut,
     });
     this.watchAggregator();
     this.watchReanchor();
@@ -195,6 +196,8 @@ export class ProcessingStack extends Stack {
       // Objects are keyed by the batch's sequence range: a retry must cover the same range to
       // overwrite them, so failed batches are retried whole, never bisected.
       bisectBatchOnError: false,
+      // Large, slow batches: a push ~1 s sooner buys bronze nothing, and would cost a consumer.
+      enhancedFanOut: false,
     });
     this.watchArchiver();
   }
@@ -340,17 +343,23 @@ export class ProcessingStack extends Stack {
     batching: Pick<
       KinesisConsumerProps,
       'batchSize' | 'maxBatchingWindow' | 'startingPosition' | 'bisectBatchOnError'
-    >,
+    > &
+      Required<Pick<KinesisConsumerProps, 'enhancedFanOut'>>,
   ): KinesisConsumer[] {
     const { config, data } = this.props;
     return data.streams.all().map(({ kind, stream }) => {
       const consumer = new KinesisConsumer(this, `${MARKET_STREAMS[kind].id}${suffix}`, {
         stream,
         function: fn,
+        // Every field of config.consumer but what `batching` sets (enhancedFanOut among them).
         ...config.consumer,
         ...batching,
+        // Named after the function's stack-unique id: one consumer per function and stream.
+        consumerName: `${config.prefix}-${MARKET_STREAMS[kind].baseName}-${suffix.toLowerCase()}`,
         // IteratorAge and Errors are per function, not per stream: alarmed on once per function.
         functionAlarms: false,
+        // The lag of an enhanced fan-out consumer, per stream, at the same threshold.
+        iteratorAgeThreshold: Duration.millis(config.alarms.iteratorAgeMs),
       });
       this.observability.addKinesisConsumer(consumer);
       return consumer;

@@ -23,6 +23,8 @@ const consumer = new KinesisConsumer(stack, 'DepthConsumer', {
   stream,
   function: aggregator,
   ...prod.consumer,
+  // Standard polling here; the enhanced fan-out shape is checked with its own consumer below.
+  enhancedFanOut: false,
   iteratorAgeThreshold: Duration.millis(prod.alarms.iteratorAgeMs),
 });
 const quiet = new KinesisConsumer(stack, 'QuietConsumer', {

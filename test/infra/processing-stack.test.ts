@@ -111,6 +111,18 @@ function streamOf(p: SynthesizedPipeline, value: unknown): string {
   return target.logicalId;
 }
 
+/**
+ * The Data stack stream a mapping reads: its EventSourceArn directly (standard polling), or through
+ * the enhanced fan-out consumer it is mapped on (the consumer's StreamARN).
+ */
+function mappedStream(p: SynthesizedPipeline, mapping: Json): string {
+  const consumerId = (mapping.EventSourceArn as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt']?.[0];
+  if (consumerId === undefined) return streamOf(p, mapping.EventSourceArn);
+  const consumer = p.processing.toJSON().Resources[consumerId] as { Type: string; Properties: Json };
+  expect(consumer.Type).toBe('AWS::Kinesis::StreamConsumer');
+  return streamOf(p, consumer.Properties.StreamARN);
+}
+
 const dataStreams = (p: SynthesizedPipeline) => logicalIds(p.data, 'AWS::Kinesis::Stream').sort();
 
 /** The event source mappings of one function. */
@@ -149,7 +161,7 @@ describe('ProcessingStack: the aggregator on the three streams', () => {
         expect(queues).toContain(onFailureQueue(m));
       }
       // Each stream of the Data stack once, each with its own on-failure queue.
-      expect(mappings.map((m) => streamOf(p, m.EventSourceArn)).sort()).toEqual(dataStreams(p));
+      expect(mappings.map((m) => mappedStream(p, m)).sort()).toEqual(dataStreams(p));
       expect(new Set(mappings.map(onFailureQueue)).size, 'one queue per stream').toBe(3);
     }
   });
@@ -269,11 +281,22 @@ describe('ProcessingStack: least privilege', () => {
       for (const s of statements) expect(s.Effect).toBe('Allow');
       const reanchorId = fn(p.processing, 're-anchor').logicalId;
 
-      const kinesis = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('kinesis:')));
+      const kinesisAll = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('kinesis:')));
+      // With enhanced fan-out (prod), also subscribe on its own consumers (checked further down).
+      const onConsumer = (s: Statement) => JSON.stringify(s.Resource).includes('ConsumerARN');
+      const kinesis = kinesisAll.filter((s) => !onConsumer(s));
       expect(kinesis.map((s) => streamOf(p, s.Resource)).sort()).toEqual(dataStreams(p));
       for (const s of kinesis) {
         expect([s.Action].flat()).not.toContain('kinesis:PutRecord');
         expect([s.Action].flat()).toContain('kinesis:GetRecords');
+      }
+      const consumerStatements = kinesisAll.filter(onConsumer);
+      expect(consumerStatements).toHaveLength(p.config.consumer.enhancedFanOut ? 3 : 0);
+      for (const s of consumerStatements) {
+        expect([s.Action].flat().sort()).toEqual([
+          'kinesis:DescribeStreamConsumer',
+          'kinesis:SubscribeToShard',
+        ]);
       }
 
       const secrets = statements.filter((s) =>
@@ -303,7 +326,7 @@ describe('ProcessingStack: least privilege', () => {
       expect(sqs.map((s) => (s.Resource as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]).sort()).toEqual(
         mappingsOf(p.processing, 'aggregator').map(onFailureQueue).sort(),
       );
-      expect(kinesis.length + secrets.length + invoke.length + sqs.length).toBe(statements.length);
+      expect(kinesisAll.length + secrets.length + invoke.length + sqs.length).toBe(statements.length);
     }
   });
 
@@ -724,5 +747,76 @@ describe('ProcessingStack: alarms and dashboard', () => {
     // Both name their Powertools service as the stack does (the `service` dimension).
     expect(aggregator).toContain("new Metrics({ serviceName: 'aggregator' })");
     expect(reanchor).toContain("new Metrics({ serviceName: 're-anchor' })");
+  });
+});
+
+describe('ProcessingStack: enhanced fan-out for the aggregator', () => {
+  const consumers = (p: SynthesizedPipeline) =>
+    Object.entries(p.processing.findResources('AWS::Kinesis::StreamConsumer')).map(([id, r]) => ({
+      id,
+      properties: r.Properties as { StreamARN: unknown; ConsumerName: string },
+    }));
+
+  it('registers one consumer per stream where the config switches it on (staging, prod), none in dev', () => {
+    expect(all.map((p) => p.config.consumer.enhancedFanOut)).toEqual([false, true, true]);
+    expect(consumers(dev)).toHaveLength(0);
+    for (const p of [staging, prod]) {
+      const registered = consumers(p);
+      expect(registered.map((c) => streamOf(p, c.properties.StreamARN)).sort()).toEqual(dataStreams(p));
+      for (const c of registered)
+        expect(c.properties.ConsumerName).toMatch(new RegExp(`^${p.config.prefix}-`));
+    }
+  });
+
+  it('maps the aggregator on the consumer ARNs, the archiver on the streams themselves', () => {
+    for (const p of [staging, prod]) {
+      const registered = new Set(consumers(p).map((c) => c.id));
+      const aggregatorSources = mappingsOf(p.processing, 'aggregator').map(
+        (m) => (m.EventSourceArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'],
+      );
+      expect(aggregatorSources.map(([id, attribute]) => [registered.has(id), attribute])).toEqual([
+        [true, 'ConsumerARN'],
+        [true, 'ConsumerARN'],
+        [true, 'ConsumerARN'],
+      ]);
+      const archiver = mappingsOf(p.processing, 'stream-archiver');
+      expect(archiver.map((m) => streamOf(p, m.EventSourceArn)).sort()).toEqual(dataStreams(p));
+    }
+    for (const m of mappingsOf(dev.processing, 'aggregator')) streamOf(dev, m.EventSourceArn);
+  });
+
+  it('lets the aggregator subscribe to its own consumers only', () => {
+    const onConsumers = (service: string) =>
+      statementsOf(prod.processing, service).filter((s) =>
+        JSON.stringify(s.Resource).includes('ConsumerARN'),
+      );
+    const resources = onConsumers('aggregator').map(
+      (s) => (s.Resource as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0],
+    );
+    expect(resources.sort()).toEqual(
+      consumers(prod)
+        .map((c) => c.id)
+        .sort(),
+    );
+    expect(onConsumers('stream-archiver')).toEqual([]);
+  });
+
+  it("alarms on each consumer's lag (MillisBehindLatest) at the iterator-age threshold", () => {
+    for (const p of [staging, prod]) {
+      const lag = alarms(p.processing).filter(
+        (a) => a.MetricName === 'SubscribeToShardEvent.MillisBehindLatest',
+      );
+      expect(lag).toHaveLength(3);
+      const names = consumers(p)
+        .map((c) => c.properties.ConsumerName)
+        .sort();
+      expect(lag.map((a) => dimension(a, 'ConsumerName')).sort()).toEqual(names);
+      for (const a of lag) {
+        expect(a).toMatchObject({ Namespace: 'AWS/Kinesis', Threshold: p.config.alarms.iteratorAgeMs });
+        streamOf(p, dimension(a, 'StreamName'));
+        expect(a.AlarmActions?.length, 'wired to the alarm topic').toBeGreaterThan(0);
+      }
+    }
+    expect(alarms(dev.processing).filter((a) => a.MetricName?.startsWith('SubscribeToShard'))).toEqual([]);
   });
 });
