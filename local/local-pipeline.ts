@@ -750,7 +750,19 @@ export class LocalPipeline {
       aggregator: { trades: f.trades, failedBatches: f.aggregatorFailures, deadLetters: f.deadLetters },
       model: { firstModel: this.firstModel?.state ?? null, postgresObjectsLoaded: f.connectorLoads },
       ...(venueStats
-        ? { venue: { framesSent: venueStats.ws.framesSent, faultsInjected: venueStats.faults } }
+        ? {
+            venue: {
+              framesSent: venueStats.ws.framesSent,
+              faultsInjected: venueStats.faults,
+              ...(this.venue
+                ? {
+                    bookAnchor: Object.fromEntries(
+                      this.venue.truth.symbols().map((s) => [s, (this.venue as Venue).truth.anchor(s)]),
+                    ),
+                  }
+                : {}),
+            },
+          }
         : {}),
     };
   }

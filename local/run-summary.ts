@@ -3,6 +3,8 @@
  * fields; README describes them). Every figure is measured in the run; a stage that has not landed yet
  * reports null rather than a made-up number.
  */
+import type { BookAnchorInfo } from './venue/ground-truth.ts';
+
 export interface RunSummary {
   durationS: number;
   source: string;
@@ -104,5 +106,14 @@ export interface RunSummary {
   aggregator: { trades: number; failedBatches: number; deadLetters: number };
   /** The session's first model (trained when the model store had none) and the data connector's loads. */
   model: { firstModel: unknown; postgresObjectsLoaded: number };
-  venue?: { framesSent: number; faultsInjected: Record<string, number> };
+  venue?: {
+    framesSent: number;
+    faultsInjected: Record<string, number>;
+    /**
+     * How the venue anchored each symbol's true book: `snapshot` (the synthetic market's opening book, a
+     * recording's REST line) or `reconstructed` (a recording without a snapshot: rebuilt from its diffs,
+     * trusted from `trustedFromUpdateId` / `trustedFromUs` on; docs/adr/0090).
+     */
+    bookAnchor?: Record<string, BookAnchorInfo>;
+  };
 }

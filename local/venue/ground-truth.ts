@@ -12,8 +12,9 @@
  * resolution, and `bookAt` says so with `exact: false`.
  *
  * A replay without a snapshot is anchored on its first diff (`reconstructed`): the book starts empty
- * and learns each level as a diff names it (core/book/known-levels.ts). Its top is *certain* once
- * every tick from the best levels inwards is known; from then on `/api/v3/depth` serves it (before,
+ * and learns each level as a diff names it (core/book/known-levels.ts). Its top is trusted once
+ * certain (every tick from the best levels inwards known) or once a bookTicker at its exact update id
+ * agrees with it; from then on `/api/v3/depth` serves it (before,
  * 503), and `anchor()` says how the book was anchored and from which update id it was trusted.
  */
 import { type BookSideView, KnownLevels } from '../../core/book/known-levels.ts';
@@ -246,6 +247,7 @@ class SymbolTruth {
   trustedFromUs: number | null = null;
   topsChecked = 0;
   topsDisagreed = 0;
+  pendingTops: BestBidAskEvent[] = [];
 
   side(side: Side): BookSideView {
     const book = this.book;
@@ -342,23 +344,32 @@ export class GroundTruth {
       const asks: [number, number][] = [];
       for (const c of e.changes) (c.side === Side.Bid ? bids : asks).push([c.priceMantissa, c.qtyMantissa]);
       t.known.learnDiff(bids, asks);
+      if (t.pendingTops.length > 0) {
+        for (const top of t.pendingTops)
+          if (top.bookUpdateId === t.book.lastUpdateId) this.compareTop(t, top);
+        t.pendingTops = t.pendingTops.filter((top) => top.bookUpdateId > t.book.lastUpdateId);
+      }
       if (t.trustedFromUpdateId === null) {
         const certain = t.known.certainDepth(t.side(Side.Bid), t.side(Side.Ask), 1);
-        if (certain.bids >= 1 && certain.asks >= 1) {
-          t.trustedFromUpdateId = t.book.lastUpdateId;
-          t.trustedFromUs = e.timeUs;
-        }
+        if (certain.bids >= 1 && certain.asks >= 1) this.trust(t, e.timeUs);
       }
     }
   }
 
   /**
-   * A bookTicker at the rebuilt book's exact update id: a free check of its top (counted, not
-   * applied: the truth changes only through book changes, so its history stays replayable).
+   * A bookTicker: when a rebuilt book reaches its exact update id (now or at a later block), a free
+   * check of the top. Agreement makes the top trusted (verified against the exchange's own best bid
+   * and ask); a disagreement is counted. The truth itself changes only through book changes, so its
+   * history stays replayable.
    */
   checkTop(e: BestBidAskEvent): void {
     const t = this.of(e.symbol);
-    if (!t.known || e.bookUpdateId !== t.book.lastUpdateId) return;
+    if (!t.known || e.bookUpdateId < t.book.lastUpdateId) return;
+    if (e.bookUpdateId === t.book.lastUpdateId) this.compareTop(t, e);
+    else if (t.pendingTops.length < 64) t.pendingTops.push(e);
+  }
+
+  private compareTop(t: SymbolTruth, e: BestBidAskEvent): void {
     t.topsChecked++;
     const agrees =
       t.book.best(Side.Bid) === e.bidPriceMantissa &&
@@ -366,6 +377,12 @@ export class GroundTruth {
       t.book.best(Side.Ask) === e.askPriceMantissa &&
       t.book.qtyAt(Side.Ask, e.askPriceMantissa) === e.askQtyMantissa;
     if (!agrees) t.topsDisagreed++;
+    else if (t.trustedFromUpdateId === null) this.trust(t, e.eventTimeUs);
+  }
+
+  private trust(t: SymbolTruth, timeUs: number): void {
+    t.trustedFromUpdateId = t.book.lastUpdateId;
+    t.trustedFromUs = timeUs;
   }
 
   /** How the book was anchored; a rebuilt book is servable once trusted. */

@@ -77,8 +77,8 @@ export function syntheticHistory(o: {
           changes.set(`${side}${p}`, [p, 0, side] as never);
           trades.push({ id: tradeId++, price: p, qty: q, isBuyerMaker: side === 'b' });
         }
-      } else if (r < 0.3) {
-        // A new level inside or at the edge of the spread.
+      } else if (r < 0.3 || ((book.asks.best() as number) - (book.bids.best() as number) > TICK && r < 0.7)) {
+        // A new level at the edge of the spread (often, while the spread is wider than a tick).
         const p = side === 'b' ? (book.bids.best() as number) + TICK : (book.asks.best() as number) - TICK;
         const other = side === 'b' ? (book.asks.best() as number) : (book.bids.best() as number);
         if (side === 'b' ? p < other : p > other) {
