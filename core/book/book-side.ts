@@ -2,10 +2,11 @@
  * One side of an order book: quantities by price mantissa, kept sorted so the top N levels are read
  * without sorting. Binance diffs carry absolute quantities; 0 removes the level.
  *
- * Layout (docs/adr/0110-order-book-layout.md): two parallel Float64Arrays, sorted ascending by key
- * with the BEST level LAST (key = price for bids, -price for asks). On BTCUSDT nearly all inserts and
- * deletes land within a few hundred levels of the top of a book thousands deep, so keeping the top at
- * the end makes an insert or delete move only the levels better than it (a push at the top).
+ * Layout (docs/adr/0110-order-book-layout.md): one Float64Array of (key, qty) pairs, sorted ascending
+ * by key with the BEST level LAST (key = price for bids, -price for asks). On BTCUSDT nearly all
+ * inserts and deletes land within a few hundred levels of the top of a book thousands deep, so keeping
+ * the top at the end makes an insert or delete move only the levels better than it (a push at the
+ * top), and a level's key and quantity move together in one memmove.
  * The best levels are also kept as domain numbers, converted once per level and shared by every
  * read, because the features read the top after every diff.
  */
@@ -21,8 +22,8 @@ export const CACHED_TOP_LEVELS = 32;
 const LOOP_MOVE_MAX = 16;
 
 export class BookSide {
-  private keys = new Float64Array(INITIAL_CAPACITY);
-  private qtys = new Float64Array(INITIAL_CAPACITY);
+  /** Level i is (levels[2i] = key, levels[2i + 1] = qty). */
+  private levels = new Float64Array(2 * INITIAL_CAPACITY);
   private count = 0;
   /** +1 for bids (key = price), -1 for asks (key = -price): ascending keys put the best last. */
   private readonly sign: number;
@@ -45,24 +46,23 @@ export class BookSide {
     const key = this.sign * price;
     const n = this.count;
     const at = this.lowerBound(key);
-    const keys = this.keys;
-    if (at < n && keys[at] === key) {
+    if (at < n && this.levels[2 * at] === key) {
       const rank = n - 1 - at;
       if (quantity === 0) {
         this.moveDown(at + 1, n);
         this.count = n - 1;
         if (rank < CACHED_TOP_LEVELS) this.forgetRemoved(rank);
       } else {
-        this.qtys[at] = quantity;
+        this.levels[2 * at + 1] = quantity;
         if (rank < CACHED_TOP_LEVELS) this.numeric[rank] = undefined;
       }
       return;
     }
     if (quantity === 0) return;
-    if (n === keys.length) this.grow();
+    if (2 * n === this.levels.length) this.grow();
     this.moveUp(at, n);
-    this.keys[at] = key;
-    this.qtys[at] = quantity;
+    this.levels[2 * at] = key;
+    this.levels[2 * at + 1] = quantity;
     this.count = n + 1;
     const rank = n - at;
     if (rank < CACHED_TOP_LEVELS) this.forgetInserted(rank);
@@ -71,7 +71,7 @@ export class BookSide {
   quantity(price: number): number {
     const key = this.sign * price;
     const at = this.lowerBound(key);
-    return at < this.count && this.keys[at] === key ? (this.qtys[at] as number) : 0;
+    return at < this.count && this.levels[2 * at] === key ? (this.levels[2 * at + 1] as number) : 0;
   }
 
   /** The best price, or undefined when the side is empty. */
@@ -82,7 +82,7 @@ export class BookSide {
   /** Price at depth i (0 = best). */
   priceAt(i: number): number | undefined {
     if (i < 0 || i >= this.count) return undefined;
-    return this.sign * (this.keys[this.count - 1 - i] as number);
+    return this.sign * (this.levels[2 * (this.count - 1 - i)] as number);
   }
 
   /** The best `n` levels as [price, qty] mantissa pairs, best first. */
@@ -90,8 +90,8 @@ export class BookSide {
     const count = Math.min(n, this.count);
     const out: [number, number][] = new Array(count);
     for (let i = 0; i < count; i++) {
-      const at = this.count - 1 - i;
-      out[i] = [this.sign * (this.keys[at] as number), this.qtys[at] as number];
+      const at = 2 * (this.count - 1 - i);
+      out[i] = [this.sign * (this.levels[at] as number), this.levels[at + 1] as number];
     }
     return out;
   }
@@ -112,9 +112,10 @@ export class BookSide {
     for (let i = 0; i < count; i++) {
       let level = i < CACHED_TOP_LEVELS ? this.numeric[i] : undefined;
       if (level === undefined) {
+        const at = 2 * (last - i);
         level = [
-          mantissaToNumber(this.sign * (this.keys[last - i] as number), priceExponent),
-          mantissaToNumber(this.qtys[last - i] as number, qtyExponent),
+          mantissaToNumber(this.sign * (this.levels[at] as number), priceExponent),
+          mantissaToNumber(this.levels[at + 1] as number, qtyExponent),
         ];
         if (i < CACHED_TOP_LEVELS) this.numeric[i] = level;
       }
@@ -130,12 +131,11 @@ export class BookSide {
     const keys = [...latest.keys()].filter((k) => latest.get(k) !== 0).sort((a, b) => a - b);
     let capacity = INITIAL_CAPACITY;
     while (capacity < keys.length) capacity *= 2;
-    this.keys = new Float64Array(capacity);
-    this.qtys = new Float64Array(capacity);
+    this.levels = new Float64Array(2 * capacity);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as number;
-      this.keys[i] = key;
-      this.qtys[i] = latest.get(key) as number;
+      this.levels[2 * i] = key;
+      this.levels[2 * i + 1] = latest.get(key) as number;
     }
     this.count = keys.length;
     this.numeric.fill(undefined);
@@ -151,54 +151,37 @@ export class BookSide {
    * measured no faster on BTCUSDT (ADR 0110), the moves dominate.
    */
   private lowerBound(key: number): number {
-    const keys = this.keys;
+    const levels = this.levels;
     let lo = 0;
     let hi = this.count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if ((keys[mid] as number) < key) lo = mid + 1;
+      if ((levels[2 * mid] as number) < key) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
-  /** Opens a hole at `at` by moving [at, n) up one place. */
+  /** Opens a hole at level `at` by moving levels [at, n) up one place. */
   private moveUp(at: number, n: number): void {
-    const keys = this.keys;
-    const qtys = this.qtys;
+    const levels = this.levels;
     if (n - at <= LOOP_MOVE_MAX) {
-      for (let i = n; i > at; i--) {
-        keys[i] = keys[i - 1] as number;
-        qtys[i] = qtys[i - 1] as number;
-      }
-    } else {
-      keys.copyWithin(at + 1, at, n);
-      qtys.copyWithin(at + 1, at, n);
-    }
+      for (let i = 2 * n + 1; i > 2 * at + 1; i--) levels[i] = levels[i - 2] as number;
+    } else levels.copyWithin(2 * at + 2, 2 * at, 2 * n);
   }
 
-  /** Closes the hole before `from` by moving [from, n) down one place. */
+  /** Closes the hole before level `from` by moving levels [from, n) down one place. */
   private moveDown(from: number, n: number): void {
-    const keys = this.keys;
-    const qtys = this.qtys;
+    const levels = this.levels;
     if (n - from <= LOOP_MOVE_MAX) {
-      for (let i = from; i < n; i++) {
-        keys[i - 1] = keys[i] as number;
-        qtys[i - 1] = qtys[i] as number;
-      }
-    } else {
-      keys.copyWithin(from - 1, from, n);
-      qtys.copyWithin(from - 1, from, n);
-    }
+      for (let i = 2 * from; i < 2 * n; i++) levels[i - 2] = levels[i] as number;
+    } else levels.copyWithin(2 * from - 2, 2 * from, 2 * n);
   }
 
   private grow(): void {
-    const keys = new Float64Array(this.keys.length * 2);
-    const qtys = new Float64Array(this.qtys.length * 2);
-    keys.set(this.keys);
-    qtys.set(this.qtys);
-    this.keys = keys;
-    this.qtys = qtys;
+    const levels = new Float64Array(this.levels.length * 2);
+    levels.set(this.levels);
+    this.levels = levels;
   }
 
   /** A level inserted at `rank`: the cached levels from there on move one rank down. */
