@@ -3,7 +3,8 @@
  * in the local Redis (database 15): REST snapshot over HTTP in Binance's JSON (a local server, through
  * the real client), sync with 200 logged diffs, temporary keys, atomic swap. Prints one JSON line with
  * the whole re-anchor's P50/P99, the swap's as the caller waits for it (one round trip) and the
- * swap script's own time by Redis' clock (how long readers wait behind it).
+ * swap script's own time by Redis' clock (how long readers wait behind it), and beside them a plain
+ * PING's round trip measured in the same run, the floor of any one-round-trip operation here.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -61,6 +62,8 @@ const reanchor = new ReAnchor({
 const durations: number[] = [];
 const swaps: number[] = [];
 const swapsServer: number[] = [];
+/** A PING after each run: the floor any one-round-trip operation sees on this machine right now. */
+const pings: number[] = [];
 for (let run = 0; run < RUNS + 3; run++) {
   // The diff log as the aggregator leaves it: diffs continuing the snapshot the REST call will return.
   await redis.del(k.diffs);
@@ -90,6 +93,9 @@ for (let run = 0; run < RUNS + 3; run++) {
     durations.push(result.durationMs);
     swaps.push(result.swapMs);
     swapsServer.push(result.swapServerMs);
+    const pingStarted = performance.now();
+    await redis.ping();
+    pings.push(performance.now() - pingStarted);
   }
   lastUpdateId += LOGGED_DIFFS + 1;
 }
@@ -117,5 +123,7 @@ console.log(
     swapMaxMs: percentile(swaps, 1),
     swapServerP50Ms: percentile(swapsServer, 0.5),
     swapServerP99Ms: percentile(swapsServer, 0.99),
+    pingP50Ms: percentile(pings, 0.5),
+    pingP99Ms: percentile(pings, 0.99),
   }),
 );
