@@ -1,11 +1,13 @@
 /**
  * `npm start` flags (the command contract): --duration <s>, --summary <file.json>,
  * --source sim|replay:<file>|binance, --speed <x|max>, --faults <spec>, --symbols <A,B>, --seed <n>,
- * --kinesis-delivery immediate|polling|fan-out (the aggregator's event source, as in AWS).
+ * --kinesis-delivery immediate|polling|fan-out (the aggregator's event source, as in AWS),
+ * --informed-flow off|on|<strength> (the synthetic market's, local/venue/sources/informed-flow.ts).
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { symbolsVariable } from '../lambdas/shared/runtime-config.ts';
+import { type InformedFlowParams, parseInformedFlow } from './venue/sources/informed-flow.ts';
 
 /** `replay:<file>[,<file>…]`: recordings played in order (a session split across files). */
 export type SourceChoice = { kind: 'sim' } | { kind: 'replay'; path: string[] } | { kind: 'binance' };
@@ -38,6 +40,18 @@ const schema = z.object({
   symbols: symbolsVariable,
   seed: z.coerce.number().int().default(1),
   'kinesis-delivery': z.enum(['immediate', 'polling', 'fan-out']).default('immediate'),
+  'informed-flow': z
+    .string()
+    .optional()
+    .transform((s, ctx): InformedFlowParams | false | undefined => {
+      if (s === undefined) return undefined;
+      try {
+        return parseInformedFlow(s);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+        return z.NEVER;
+      }
+    }),
 });
 
 export type StartOptions = z.infer<typeof schema>;
@@ -59,6 +73,7 @@ export function parseStartOptions(argv: string[]): StartOptions {
       symbols: { type: 'string' },
       seed: { type: 'string' },
       'kinesis-delivery': { type: 'string' },
+      'informed-flow': { type: 'string' },
     },
   });
   const result = schema.safeParse(values);

@@ -504,7 +504,13 @@ export class LocalPipeline {
     this.venue = await startVenue({
       source:
         source.kind === 'sim'
-          ? { kind: 'sim', seed: this.options.seed, speed: this.options.speed, symbols: this.options.symbols }
+          ? {
+              kind: 'sim',
+              seed: this.options.seed,
+              speed: this.options.speed,
+              symbols: this.options.symbols,
+              model: { informedFlow: this.options['informed-flow'] },
+            }
           : { kind: 'replay', path: source.path, speed: this.options.speed },
       startOn: 'first-subscription',
       faults: this.options.faults,

@@ -15,7 +15,7 @@ try {
   if (!(error instanceof UsageError) && !(error instanceof TypeError)) throw error;
   console.error(`npm start: ${error.message}`);
   console.error(
-    'usage: npm start -- [--duration s] [--summary file.json] [--source sim|replay:<file>|binance] [--speed x|max] [--faults spec] [--symbols A,B] [--seed n] [--kinesis-delivery immediate|polling|fan-out]',
+    'usage: npm start -- [--duration s] [--summary file.json] [--source sim|replay:<file>|binance] [--speed x|max] [--faults spec] [--symbols A,B] [--seed n] [--kinesis-delivery immediate|polling|fan-out] [--informed-flow off|on|<strength>]',
   );
   process.exit(2);
 }

@@ -4,6 +4,7 @@
  *   --host H            (default 127.0.0.1)
  *   --source S          sim | replay:<file>[,<file>…]   (default sim)
  *   --seed N            synthetic market and fault seed (default 1)
+ *   --informed-flow F   synthetic market's informed flow: off | on | <strength in (0, 1)> (default on)
  *   --speed X           1, 10, … or max                 (default 1)
  *   --faults SPEC       see README.md
  *   --api-keys K1,K2    accepted X-MBX-APIKEY values (default: any non-empty key)
@@ -14,8 +15,20 @@
 import { VenueConfigError } from './errors.ts';
 import type { Speed } from './market-pump.ts';
 import { type SourceOptions, startVenue, type VenueOptions } from './server.ts';
+import { type InformedFlowParams, parseInformedFlow } from './sources/informed-flow.ts';
 
-const FLAGS = ['port', 'host', 'source', 'seed', 'speed', 'faults', 'api-keys', 'lifetime-ms', 'ping-ms'];
+const FLAGS = [
+  'port',
+  'host',
+  'source',
+  'seed',
+  'informed-flow',
+  'speed',
+  'faults',
+  'api-keys',
+  'lifetime-ms',
+  'ping-ms',
+];
 
 function parseArgs(argv: string[]): Map<string, string> {
   const out = new Map<string, string>();
@@ -49,7 +62,15 @@ export function optionsFromArgs(argv: string[]): VenueOptions {
   const seed = num(args, 'seed') ?? 1;
   const sourceText = args.get('source') ?? 'sim';
   let source: SourceOptions;
-  if (sourceText === 'sim') source = { kind: 'sim', seed, speed };
+  const flowText = args.get('informed-flow');
+  let informedFlow: InformedFlowParams | false | undefined;
+  try {
+    informedFlow = flowText === undefined ? undefined : parseInformedFlow(flowText);
+  } catch (e) {
+    throw new VenueConfigError(`--informed-flow: ${(e as Error).message}`);
+  }
+  if (sourceText === 'sim')
+    source = { kind: 'sim', seed, speed, ...(informedFlow === undefined ? {} : { model: { informedFlow } }) };
   else if (sourceText.startsWith('replay:'))
     source = { kind: 'replay', path: sourceText.slice(7).split(','), speed };
   else throw new VenueConfigError(`--source ${sourceText} is neither 'sim' nor 'replay:<file>[,<file>]'.`);

@@ -87,9 +87,19 @@ export interface MarketBatch {
   events: MarketEvent[];
 }
 
+/** The oracle forecast a source knows (the synthetic market's latent state), or why it has none. */
+export type OracleAnswer =
+  | { ok: true; asOfUs: number; forecast: number; informedFlow: boolean }
+  | { ok: false; reason: string };
+
 /** One interface for the synthetic market and for replays (and any later live relay). */
 export interface MarketSource {
   readonly kind: string;
+  /**
+   * E[ln(mid(t + horizon) / mid(t))] as of the last market window at or before `atUs`; only sources
+   * that know a latent state (the synthetic market) have it.
+   */
+  oracle?(symbol: string, atUs: number, horizonUs: number): OracleAnswer;
   /** The symbols this source produces, upper case (`BTCUSDT`). */
   readonly symbols: readonly string[];
   batches(): AsyncIterable<MarketBatch>;

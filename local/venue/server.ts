@@ -168,7 +168,7 @@ export async function startVenue(options: VenueOptions = {}): Promise<Venue> {
       faults,
     };
   };
-  const truthApi = new TruthApi(state, () => injector.injected, stats);
+  const truthApi = new TruthApi(state, () => injector.injected, stats, source.oracle?.bind(source));
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://venue');

@@ -2,16 +2,32 @@
  * The venue's local-only introspection endpoints (loopback clients only):
  *   GET /_venue/truth/book?symbol=BTCUSDT[&updateId=N][&limit=L]  the true book right after id N
  *   GET /_venue/truth/trades?symbol=BTCUSDT&fromId=N[&limit=L]     the true trade tape from id N
+ *   GET /_venue/truth/oracle?symbol=BTCUSDT&atUs=T[&horizonMs=H]   the synthetic market's oracle forecast
  *   GET /_venue/faults                                              every fault injected so far
  *   GET /_venue/stats                                               counters
  * Decimals are strings as in Binance's JSON; times are µs. An id outside the retained history
  * answers 410 with the retained range.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
 import { formatDecimal } from '../../core/binance/decimal.ts';
 import type { PriceLevel } from '../../core/sbe/messages.ts';
 import { TruthOutOfRangeError } from './errors.ts';
+import type { OracleAnswer } from './market-events.ts';
 import type { MarketState } from './market-state.ts';
+
+/** The source's oracle (MarketSource.oracle), absent for sources without a latent state. */
+export type OracleLookup = (symbol: string, atUs: number, horizonUs: number) => OracleAnswer;
+
+const oracleQuery = z.object({
+  symbol: z
+    .string()
+    .regex(/^[A-Za-z0-9]{1,20}$/, 'a symbol such as BTCUSDT')
+    .transform((s) => s.toUpperCase())
+    .optional(),
+  atUs: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  horizonMs: z.coerce.number().int().positive().max(3_600_000).default(10_000),
+});
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 const fmt = (m: number) => formatDecimal(m, -8);
@@ -22,6 +38,7 @@ export class TruthApi {
     private readonly state: MarketState,
     private readonly faults: () => unknown,
     private readonly stats: () => unknown,
+    private readonly oracle?: OracleLookup,
   ) {}
 
   handle(req: IncomingMessage, res: ServerResponse, url: URL): void {
@@ -43,6 +60,10 @@ export class TruthApi {
       }
       case '/_venue/faults': {
         send(200, this.faults());
+        return;
+      }
+      case '/_venue/truth/oracle': {
+        this.handleOracle(q, send);
         return;
       }
       case '/_venue/truth/book':
@@ -89,5 +110,40 @@ export class TruthApi {
         return;
       }
     }
+  }
+
+  private handleOracle(q: URLSearchParams, send: (status: number, body: unknown) => void): void {
+    const parsed = oracleQuery.safeParse(Object.fromEntries(q));
+    if (!parsed.success) {
+      send(400, {
+        error: `Invalid oracle query: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}.`,
+      });
+      return;
+    }
+    const { atUs, horizonMs } = parsed.data;
+    const symbol = parsed.data.symbol ?? this.state.symbols[0] ?? '';
+    if (!this.state.has(symbol)) {
+      send(404, { error: `Unknown symbol ${symbol}.` });
+      return;
+    }
+    if (!this.oracle) {
+      send(404, {
+        error: 'This market source has no oracle: only the synthetic market knows its latent state.',
+      });
+      return;
+    }
+    const answer = this.oracle(symbol, atUs, horizonMs * 1000);
+    if (!answer.ok) {
+      send(404, { error: `No oracle at ${atUs} µs: ${answer.reason}.` });
+      return;
+    }
+    send(200, {
+      symbol,
+      atUs,
+      asOfUs: answer.asOfUs,
+      horizonMs,
+      forecast: answer.forecast,
+      informedFlow: answer.informedFlow,
+    });
   }
 }

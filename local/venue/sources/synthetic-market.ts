@@ -5,15 +5,18 @@
  * so a long span can be simulated at full speed and the same seed always gives the same market.
  *
  * The model, per 20 ms window (Binance's SBE `<s>@depth` cadence):
- * - a latent fair price follows a random walk whose 10 s return std is `returnStdBp10s` (4 bp);
- *   once per window makers re-centre the top of the book on it: quotes on the wrong side of the
- *   fair price are cancelled (or, sometimes, swept by a taker), and new quotes join it at one tick;
+ * - a public fair price moves so that the 10 s mid-return std is `returnStdBp10s` (4 bp); once per
+ *   window makers re-centre the top of the book on it: quotes on the wrong side of the fair price
+ *   are cancelled (or, sometimes, swept by a taker), and new quotes join it at one tick. With
+ *   `informedFlow: false` the fair price is a pure random walk; by default part of its moves come
+ *   from a latent value it learns gradually through the informed flow (informed-flow.ts), which
+ *   gives the book and the tape a weak, real signal and the venue an exact oracle forecast;
  * - taker orders arrive as a Poisson process whose rate jumps during rare bursts (one every 90 s
  *   on average, about a second each, near 1,000 trades/s); each walks the opposite side and
- *   prints one or more trades per level;
+ *   prints one or more trades per level; with informed flow they lean toward the latent value;
  * - background maker activity (adds, cancels, resizes) lands at a log-uniform depth, so it is
  *   densest at the top; its count per window is log-normal (mean ~49 changes, so ~46 distinct
- *   levels per diff with a tail to ~1,000);
+ *   levels per diff with a tail to ~1,000); with informed flow their sizes skew toward it;
  * - at the window's end a spread left wider than one tick is closed with probability
  *   `spreadCloseProbability`, which sets how often the book shows a one-tick spread (~90%).
  * Every book change takes the next update id; every fill the next trade id; the window's changes
@@ -25,6 +28,14 @@ import { Rng } from '../../../core/random/rng.ts';
 import type { PriceLevel, Trade } from '../../../core/sbe/messages.ts';
 import type { LevelChange, MarketEvent } from '../market-events.ts';
 import { OrderBook, Side } from '../order-book.ts';
+import {
+  type InformedFlowParams,
+  type InformedFlowVariances,
+  informedFlowVariances,
+  resolveInformedFlow,
+} from './informed-flow.ts';
+
+export type { InformedFlowParams } from './informed-flow.ts';
 
 /** 0.01 USDT, the BTCUSDT tick, as a mantissa with exponent -8. */
 export const TICK = 1_000_000;
@@ -62,7 +73,20 @@ export interface SyntheticMarketParams {
   spreadCloseProbability?: number;
   /** Probability that a re-centring is done by a taker sweep rather than by cancels. @default 0.03 */
   sweepProbability?: number;
+  /**
+   * The informed flow (informed-flow.ts): a latent value revealed through the order flow, and the
+   * oracle forecast it gives. `false`: the fair price is a pure random walk and the oracle is 0.
+   * @default {} (DEFAULT_INFORMED_FLOW: strength 0.08)
+   */
+  informedFlow?: InformedFlowParams | false;
+  /** How much oracle history `oracleAt` keeps, seconds. @default 900 */
+  oracleHistoryS?: number;
 }
+
+/** The oracle forecast as of a past instant (`oracleAt`), or why there is none. */
+export type OracleAt =
+  | { ok: true; asOfUs: number; forecast: number }
+  | { ok: false; reason: string; oldestUs: number; newestUs: number };
 
 type Required_ = Required<SyntheticMarketParams>;
 
@@ -80,6 +104,8 @@ const DEFAULTS: Omit<Required_, 'symbol' | 'seed' | 'startTimeUs'> = {
   levelsPerSide: 3000,
   spreadCloseProbability: 0.65,
   sweepProbability: 0.03,
+  informedFlow: {},
+  oracleHistoryS: 900,
 };
 
 /** Mean gap between adjacent levels in ticks (the 2024 snapshot's median is 8-24 ticks). */
@@ -90,6 +116,8 @@ const MAKER_COUNT_SIGMA = 1.35;
 const MAX_MAKER_CHANGES = 1500;
 /** A taker order walks at most this many levels (the rest is cancelled, like an IOC order). */
 const MAX_LEVELS_PER_TAKER = 25;
+/** Makers skew the sizes they add toward the latent value within this many levels of the top. */
+const SKEWED_LEVELS = 10;
 /** Levels further than this from the top are pruned (~6% at 61,800). */
 const MAX_DEPTH_TICKS = 370_000;
 
@@ -110,21 +138,119 @@ export class SyntheticMarket {
   private burstUntilUs = -1;
   private nextBurstUs: number;
   private lastTop = [0, 0, 0, 0];
-  private readonly fairStepStd: number;
+  /** ln of the fair price's mantissa; `fair` is its exponential. */
+  private logFair: number;
+  /** Informed flow: the latent value minus the fair price (log), and the model's constants. */
+  private gap = 0;
+  private readonly flow: (Required<InformedFlowParams> & InformedFlowVariances) | undefined;
+  private readonly publicStd: number;
+  private readonly latentDiffusionStd: number;
+  private readonly jumpProbability: number;
+  private readonly jumpStd: number;
+  /** The lean of informed takers and the makers' size skew, tanh(gap / gap std), this window. */
+  private conviction = 0;
+  /** Oracle history: per completed window j (0 = the opening), at j mod capacity. */
+  private readonly gapHistory: Float64Array;
+  private readonly deviationHistory: Float64Array;
+  private windowsDone = 0;
 
   constructor(params: SyntheticMarketParams, rng = new Rng(params.seed)) {
-    this.p = { ...DEFAULTS, ...params } as Required_;
+    this.p = { ...DEFAULTS, ...params, informedFlow: params.informedFlow ?? {} } as Required_;
     this.symbol = params.symbol;
     this.rng = rng;
     this.fair = this.p.startPriceMantissa;
+    this.logFair = Math.log(this.fair);
     this.windowStartUs = this.p.startTimeUs;
     this.nextUpdateId = this.p.firstUpdateId;
     this.nextTradeId = this.p.firstTradeId;
     this.nextBurstUs = this.p.startTimeUs + this.rng.exponential(this.p.burstEveryS * 1e6);
-    // Random walk: std over 10 s = std per window * sqrt(windows in 10 s).
+    const returnVar10s = (this.p.returnStdBp10s * 1e-4) ** 2;
     const windowsPer10s = 10_000_000 / this.p.diffIntervalUs;
-    this.fairStepStd = (this.p.returnStdBp10s * 1e-4 * this.p.startPriceMantissa) / Math.sqrt(windowsPer10s);
+    if (this.p.informedFlow === false) {
+      // Random walk: variance over 10 s = variance per window * windows in 10 s.
+      this.flow = undefined;
+      this.publicStd = Math.sqrt(returnVar10s / windowsPer10s);
+      this.latentDiffusionStd = 0;
+      this.jumpProbability = 0;
+      this.jumpStd = 0;
+    } else {
+      const params_ = resolveInformedFlow(this.p.informedFlow);
+      const v = informedFlowVariances(params_, returnVar10s, this.p.diffIntervalUs);
+      this.flow = { ...params_, ...v };
+      this.publicStd = Math.sqrt(v.publicVar);
+      this.jumpProbability = Math.min(1, (params_.jumpsPerMinute * this.p.diffIntervalUs) / 60e6);
+      this.latentDiffusionStd = Math.sqrt(v.latentVar * (1 - params_.jumpShare));
+      this.jumpStd =
+        this.jumpProbability > 0 ? Math.sqrt((v.latentVar * params_.jumpShare) / this.jumpProbability) : 0;
+    }
+    const capacity = Math.max(1, Math.ceil((this.p.oracleHistoryS * 1e6) / this.p.diffIntervalUs) + 1);
+    this.gapHistory = new Float64Array(capacity);
+    this.deviationHistory = new Float64Array(capacity);
     this.buildOpeningBook();
+    this.recordOracleState();
+  }
+
+  /** The window (µs) after which the market publishes a depth diff (20 ms). */
+  get windowUs(): number {
+    return this.p.diffIntervalUs;
+  }
+
+  /** Whether the informed flow is on (else the fair price is a pure random walk). */
+  get informedFlow(): boolean {
+    return this.flow !== undefined;
+  }
+
+  /**
+   * The oracle: E[ln(mid(t + h) / mid(t)) | everything the venue knows at t], t = `timeUs`, mid the
+   * book's (best bid + best ask) / 2, in natural-log units (the training label's). 0 without informed
+   * flow. Only whole windows move the published mid, so h counts floor(h / window) of them.
+   */
+  oracleForecast(horizonUs: number): number {
+    return this.forecastFrom(this.gap, this.logFair - this.logMid(), horizonUs);
+  }
+
+  /**
+   * The oracle as of the last window ending at or before `atUs` (kept for `oracleHistoryS`), for the
+   * venue's truth endpoint.
+   */
+  oracleAt(atUs: number, horizonUs: number): OracleAt {
+    const dt = this.p.diffIntervalUs;
+    const capacity = this.gapHistory.length;
+    const oldest = Math.max(0, this.windowsDone - capacity + 1);
+    const at = (j: number) => this.p.startTimeUs + j * dt;
+    const range = { oldestUs: at(oldest), newestUs: at(this.windowsDone) };
+    const j = Math.floor((atUs - this.p.startTimeUs) / dt);
+    if (j > this.windowsDone)
+      return { ok: false, reason: 'the market has not reached that time yet', ...range };
+    if (j < oldest) return { ok: false, reason: 'that time is older than the kept oracle history', ...range };
+    const k = j % capacity;
+    return {
+      ok: true,
+      asOfUs: at(j),
+      forecast: this.forecastFrom(
+        this.gapHistory[k] as number,
+        this.deviationHistory[k] as number,
+        horizonUs,
+      ),
+    };
+  }
+
+  private forecastFrom(gap: number, deviation: number, horizonUs: number): number {
+    if (!this.flow) return 0;
+    const n = Math.floor(horizonUs / this.p.diffIntervalUs);
+    return gap * (1 - (1 - this.flow.kappa) ** n) + deviation;
+  }
+
+  private logMid(): number {
+    const bid = this.book.best(Side.Bid);
+    const ask = this.book.best(Side.Ask);
+    return bid === undefined || ask === undefined ? this.logFair : Math.log((bid + ask) / 2);
+  }
+
+  private recordOracleState(): void {
+    const k = this.windowsDone % this.gapHistory.length;
+    this.gapHistory[k] = this.gap;
+    this.deviationHistory[k] = this.flow ? this.logFair - this.logMid() : 0;
   }
 
   /** Exchange time up to which events have been produced. */
@@ -176,6 +302,31 @@ export class SyntheticMarket {
     return Math.max(LOT, Math.min(Math.round((btc * 1e8) / LOT) * LOT, 500 * 1e8));
   }
 
+  /**
+   * A maker's new size on `side`, `k` levels from the best: skewed toward the latent value when
+   * informed flow is on, within the top SKEWED_LEVELS levels (deeper skew would starve the takers of
+   * one side and turn the trade flow against the value).
+   */
+  private makerQty(side: Side, scale: number, k = 0): number {
+    const skew = this.flow && k < SKEWED_LEVELS ? this.flow.quoteSkew * this.conviction : 0;
+    return this.levelQty(scale * Math.exp(side === Side.Bid ? skew : -skew));
+  }
+
+  /** One step of the fair price (and, with informed flow, of the latent gap): see informed-flow.ts. */
+  private stepFair(): void {
+    if (!this.flow) {
+      this.logFair += this.publicStd * this.rng.normal();
+    } else {
+      this.logFair += this.flow.kappa * this.gap + this.publicStd * this.rng.normal();
+      let shock = this.latentDiffusionStd * this.rng.normal();
+      if (this.jumpProbability > 0 && this.rng.chance(this.jumpProbability))
+        shock += this.jumpStd * this.rng.normal();
+      this.gap = (1 - this.flow.kappa) * this.gap + shock;
+      this.conviction = Math.tanh(this.gap / this.flow.gapStd);
+    }
+    this.fair = Math.exp(this.logFair);
+  }
+
   private inBurst(t: number): boolean {
     if (t >= this.nextBurstUs && t > this.burstUntilUs) {
       const lengthUs = Math.min(3, Math.max(0.3, this.rng.exponential(this.p.burstLengthS))) * 1e6;
@@ -218,6 +369,8 @@ export class SyntheticMarket {
 
     if (windowChanges.length > 0) out.push(this.diff(t1, firstId, windowChanges));
     this.windowStartUs = t1;
+    this.windowsDone++;
+    this.recordOracleState();
   }
 
   private emit(
@@ -267,7 +420,7 @@ export class SyntheticMarket {
 
   /** Moves the fair price and re-centres the top of the book on it. Returns the taker side if swept. */
   private recentre(changes: LevelChange[], trades: Trade[]): boolean {
-    this.fair += this.fairStepStd * this.rng.normal();
+    this.stepFair();
     const targetBid = Math.floor(this.fair / TICK) * TICK;
     const targetAsk = targetBid + TICK;
     const sweep = this.rng.chance(this.p.sweepProbability);
@@ -290,10 +443,10 @@ export class SyntheticMarket {
     }
     // Makers join the fair price at one tick.
     if ((this.book.best(Side.Bid) ?? 0) < targetBid && targetBid < (this.book.best(Side.Ask) ?? Infinity)) {
-      this.change(changes, Side.Bid, targetBid, this.levelQty(5));
+      this.change(changes, Side.Bid, targetBid, this.makerQty(Side.Bid, 5));
     }
     if ((this.book.best(Side.Ask) ?? Infinity) > targetAsk && targetAsk > (this.book.best(Side.Bid) ?? 0)) {
-      this.change(changes, Side.Ask, targetAsk, this.levelQty(5));
+      this.change(changes, Side.Ask, targetAsk, this.makerQty(Side.Ask, 5));
     }
     return takerIsBuyer;
   }
@@ -325,11 +478,21 @@ export class SyntheticMarket {
     const ask = this.book.best(Side.Ask);
     if (bid === undefined || ask === undefined) return false;
     const mid = (bid + ask) / 2;
-    // Takers lean toward the fair price: the book follows them.
-    const buy = this.rng.chance(0.5 + 0.3 * Math.tanh((this.fair - mid) / (50 * TICK)));
+    // Takers lean toward the fair price (the book follows them) and, informed, toward the latent value.
+    const informed = this.flow ? this.flow.takerLean * this.conviction : 0;
+    const pBuy = Math.min(1, Math.max(0, 0.5 + 0.3 * Math.tanh((this.fair - mid) / (50 * TICK)) + informed));
+    const buy = this.rng.chance(pBuy);
     const side = buy ? Side.Ask : Side.Bid;
+    // Informed takers also trade larger on the value's side and smaller against it; the factor is
+    // divided by its mean so the average order size (so trade rates and volume) does not change.
+    let sizeLean = 0;
+    if (this.flow) {
+      const lean = this.flow.takerSizeLean * this.conviction;
+      sizeLean = (buy ? lean : -lean) - Math.log(pBuy * Math.exp(lean) + (1 - pBuy) * Math.exp(-lean));
+    }
     let remaining =
-      Math.max(1, Math.round(this.rng.lognormal(Math.log(burst ? 0.004 : 0.002), 1.5) * 1e5)) * LOT;
+      Math.max(1, Math.round(this.rng.lognormal(Math.log(burst ? 0.004 : 0.002) + sizeLean, 1.5) * 1e5)) *
+      LOT;
     for (
       let levels = 0;
       remaining > 0 && levels < MAX_LEVELS_PER_TAKER && this.book.size(side) > 1;
@@ -358,16 +521,16 @@ export class SyntheticMarket {
       const deeper = this.book.priceAt(side, k + 1);
       if (deeper === undefined) {
         const gap = 1 + this.rng.geometric(1 / MEAN_LEVEL_GAP_TICKS);
-        this.change(changes, side, price + dir * gap * TICK, this.levelQty(1));
+        this.change(changes, side, price + dir * gap * TICK, this.makerQty(side, 1, k));
         return;
       }
       const gapTicks = Math.abs(deeper - price) / TICK;
       if (gapTicks >= 2) {
         const at = price + dir * TICK * (1 + Math.floor((gapTicks - 1) * this.rng.next()));
-        this.change(changes, side, at, this.levelQty(1));
+        this.change(changes, side, at, this.makerQty(side, 1, k));
         return;
       }
-      this.change(changes, side, price, this.book.qtyAt(side, price) + this.levelQty(1));
+      this.change(changes, side, price, this.book.qtyAt(side, price) + this.makerQty(side, 1, k));
     } else if (r < pAdd + pCancel) {
       if (size > 1) this.change(changes, side, price, 0);
     } else {
@@ -382,8 +545,8 @@ export class SyntheticMarket {
     const ask = this.book.best(Side.Ask);
     if (bid === undefined || ask === undefined || ask - bid <= TICK) return;
     if (!this.rng.chance(this.p.spreadCloseProbability)) return;
-    if (this.fair >= (bid + ask) / 2) this.change(changes, Side.Bid, ask - TICK, this.levelQty(2));
-    else this.change(changes, Side.Ask, bid + TICK, this.levelQty(2));
+    if (this.fair >= (bid + ask) / 2) this.change(changes, Side.Bid, ask - TICK, this.makerQty(Side.Bid, 2));
+    else this.change(changes, Side.Ask, bid + TICK, this.makerQty(Side.Ask, 2));
   }
 
   /** Keeps the book within MAX_DEPTH_TICKS of the top on both sides. */

@@ -5,7 +5,7 @@
  */
 
 import { Rng } from '../../../core/random/rng.ts';
-import type { MarketBatch, MarketEvent, MarketSource } from '../market-events.ts';
+import type { MarketBatch, MarketEvent, MarketSource, OracleAnswer } from '../market-events.ts';
 import { eventTimeUs } from '../market-events.ts';
 import { SyntheticMarket, type SyntheticMarketParams } from './synthetic-market.ts';
 
@@ -24,19 +24,36 @@ export interface SyntheticSourceOptions {
 /** One second of market per model step keeps allocation bursts small at full speed. */
 const STEP_US = 100_000;
 const BATCH_US = 1_000;
+/** The synthetic market's default window (its depth diff cadence). */
+const WINDOW_GRID_US = 20_000;
 
 export function createSyntheticSource(o: SyntheticSourceOptions): MarketSource {
   const symbols = o.symbols ?? ['BTCUSDT'];
   let closed = false;
+  let models: SyntheticMarket[] = [];
   return {
     kind: 'sim',
     symbols,
+    oracle(symbol: string, atUs: number, horizonUs: number): OracleAnswer {
+      const market = models.find((m) => m.symbol === symbol);
+      if (!market) return { ok: false, reason: `the market for ${symbol} has not opened yet` };
+      const at = market.oracleAt(atUs, horizonUs);
+      if (!at.ok) {
+        return {
+          ok: false,
+          reason: `${at.reason} (oracle kept for windows ending ${at.oldestUs}..${at.newestUs} µs)`,
+        };
+      }
+      return { ok: true, asOfUs: at.asOfUs, forecast: at.forecast, informedFlow: market.informedFlow };
+    },
     async *batches(): AsyncGenerator<MarketBatch> {
       // The market opens when it starts producing (after the first subscription, with
-      // startOn 'first-subscription'), so event times track the wall clock as an exchange's do.
-      const startTimeUs = o.startTimeUs ?? Date.now() * 1000;
+      // startOn 'first-subscription'), so event times track the wall clock as an exchange's do. Its
+      // 20 ms windows start on the 20 ms grid, so a 2 s tick of a client's grid is a window's end.
+      const grid = o.model?.diffIntervalUs ?? WINDOW_GRID_US;
+      const startTimeUs = o.startTimeUs ?? Math.floor((Date.now() * 1000) / grid) * grid;
       const endUs = o.durationUs === undefined ? Number.POSITIVE_INFINITY : startTimeUs + o.durationUs;
-      const models = symbols.map(
+      models = symbols.map(
         (symbol) =>
           new SyntheticMarket({ ...o.model, symbol, seed: o.seed, startTimeUs }, Rng.derive(o.seed, symbol)),
       );
