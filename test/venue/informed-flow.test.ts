@@ -22,6 +22,8 @@ import { type SyntheticTapeItem, syntheticTape } from '../../local/venue/sources
 
 const START_US = 1_723_161_600_000_000;
 const LIGHT_BOOK = { makerChangesPerWindow: 3, burstEveryS: 1e9 } as const;
+/** Simulated hours take seconds of CPU; on a busy machine, several times that. */
+const HEAVY = { timeout: 180_000 };
 
 /** Oracle forecasts and realised 10 s log mid returns on the 2 s grid. */
 function oracleSeries(params: Omit<SyntheticMarketParams, 'symbol' | 'startTimeUs'>, hours: number) {
@@ -70,7 +72,7 @@ function regression(x: number[], y: number[]) {
 }
 
 describe('informed flow parameters', () => {
-  it('solves per-window variances that give back the 10 s return variance and the strength', () => {
+  it('solves per-window variances that give back the 10 s return variance and the strength', HEAVY, () => {
     const v = informedFlowVariances(DEFAULT_INFORMED_FLOW, 16e-8, 20_000);
     expect(v.publicVar).toBeGreaterThan(0);
     expect(v.latentVar).toBeGreaterThan(0);
@@ -117,7 +119,7 @@ describe('informed flow parameters', () => {
 });
 
 describe('the oracle forecast', () => {
-  it('is unbiased and has the skill its strength promises (1.5 h of market, light book)', () => {
+  it('is unbiased and has the skill its strength promises (1.5 h of market, light book)', HEAVY, () => {
     const { x, y } = oracleSeries({ seed: 11, ...LIGHT_BOOK, informedFlow: { strength: 0.25 } }, 1.5);
     const r = regression(x, y);
     console.log(`oracle, strength 0.25, 2 h: ${JSON.stringify(r)}`);
@@ -129,7 +131,7 @@ describe('the oracle forecast', () => {
     expect(r.stdBp).toBeLessThan(4.5);
   });
 
-  it('is 0 when the informed flow is off, and the mid is then a random walk', () => {
+  it('is 0 when the informed flow is off, and the mid is then a random walk', HEAVY, () => {
     const { x, y } = oracleSeries({ seed: 11, ...LIGHT_BOOK, informedFlow: false }, 0.5);
     expect(x.every((f) => f === 0)).toBe(true);
     // Consecutive, non-overlapping 10 s returns are uncorrelated (a pure random walk).
@@ -140,7 +142,7 @@ describe('the oracle forecast', () => {
 });
 
 describe('features on the synthetic market', () => {
-  it('with the informed flow off, the ridge cannot beat the random walk (20 min, light book)', () => {
+  it('with the informed flow off, the ridge cannot beat the random walk (20 min, light book)', HEAVY, () => {
     const off = measureMarketSignal({
       market: { seed: 3, startTimeUs: START_US, ...LIGHT_BOOK, informedFlow: false },
       durationUs: 20 * 60e6,
@@ -150,16 +152,20 @@ describe('features on the synthetic market', () => {
     expect(off.scores.oracle.rmseRatioVsRandomWalk).toBe(1);
   });
 
-  it('by default, book and trade features carry the latent state the oracle forecasts (10 min)', () => {
-    const on = measureMarketSignal({ market: { seed: 3, startTimeUs: START_US }, durationUs: 10 * 60e6 });
-    const c = on.featureOracleCorrelation;
-    console.log(`feature ~ oracle correlations (default market, 10 min): ${JSON.stringify(c)}`);
-    // About 270 rows (effective ~100 for the slow features): these are several standard errors out.
-    expect(c.imbalance_l1).toBeGreaterThan(0.15);
-    expect(c.imbalance_l10).toBeGreaterThan(0.25);
-    expect(c.tfi_1s).toBeGreaterThan(0.15);
-    expect(c.ret_10s_bp).toBeGreaterThan(0.1);
-  });
+  it(
+    'by default, book and trade features carry the latent state the oracle forecasts (10 min)',
+    HEAVY,
+    () => {
+      const on = measureMarketSignal({ market: { seed: 3, startTimeUs: START_US }, durationUs: 10 * 60e6 });
+      const c = on.featureOracleCorrelation;
+      console.log(`feature ~ oracle correlations (default market, 10 min): ${JSON.stringify(c)}`);
+      // About 270 rows (effective ~100 for the slow features): these are several standard errors out.
+      expect(c.imbalance_l1).toBeGreaterThan(0.15);
+      expect(c.imbalance_l10).toBeGreaterThan(0.25);
+      expect(c.tfi_1s).toBeGreaterThan(0.15);
+      expect(c.ret_10s_bp).toBeGreaterThan(0.1);
+    },
+  );
 });
 
 describe('syntheticTape', () => {

@@ -14,6 +14,8 @@ import { MarketStatistics } from '../../local/venue/market-statistics.ts';
 import { SyntheticMarket, TICK } from '../../local/venue/sources/synthetic-market.ts';
 
 const START_US = 1_723_161_600_000_000;
+/** Minutes of simulated market take seconds of CPU; on a busy machine, several times that. */
+const HEAVY = { timeout: 180_000 };
 
 function run(seed: number, seconds: number): { stats: MarketStatistics; market: SyntheticMarket } {
   const market = new SyntheticMarket({ symbol: 'BTCUSDT', seed, startTimeUs: START_US });
@@ -26,7 +28,7 @@ function run(seed: number, seconds: number): { stats: MarketStatistics; market: 
 }
 
 describe('synthetic market', () => {
-  it('meets its calibration targets over ten simulated minutes', () => {
+  it('meets its calibration targets over ten simulated minutes', HEAVY, () => {
     const s = run(1, 600).stats.summary();
     console.log(`synthetic market calibration (seed 1, 600 s): ${JSON.stringify(s)}`);
     expect(s.tradesPerS).toBeGreaterThan(20);
@@ -57,7 +59,7 @@ describe('synthetic market', () => {
     expect(take(42)).not.toBe(take(43));
   });
 
-  it('never prints a trade of zero (or negative) quantity, across seeds and bursts', () => {
+  it('never prints a trade of zero (or negative) quantity, across seeds and bursts', HEAVY, () => {
     for (const seed of [1, 2, 3, 4, 5, 6]) {
       const m = new SyntheticMarket({ symbol: 'BTCUSDT', seed, startTimeUs: START_US });
       const bad = m
