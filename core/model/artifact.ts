@@ -12,7 +12,7 @@
  *     // one body, by kind:
  *     layers: [{ units, activation, kernel[inputs*units] row-major, bias[units] }],   // mlp
  *     linear: { family: "ridge", weights[d], interceptBp, lambda },                   // linear
- *     online: { forgetting, delta, updates, weights[d+1], p[(d+1)^2], warmup… },     // online (RLS)
+ *     online: { forgetting, learners: [{ delta, updates, prequentialSeBp2, weights[d+1], p }] }, // RLS
  *     baseline: "random-walk" | "momentum" | "microprice",                           // parameter free
  *     training: { … provenance, hyperparameters, rows, spans … },
  *     metrics: { … held-out scores, see training-report … } }
@@ -52,17 +52,21 @@ export interface LinearBody {
 }
 
 /**
- * Recursive least squares with exponential forgetting (online-learner.ts), over [z, 1] (the last
- * coefficient is the intercept), labels in bp.
+ * Recursive least squares with exponential forgetting (online-learner.ts), one per ridge prior δ,
+ * over [z, 1] (the last coefficient is the intercept), labels in bp.
  */
 export interface OnlineBody {
   forgetting: number;
-  delta: number;
-  updates: number;
-  /** d + 1 coefficients, the intercept last. */
-  weights: number[];
-  /** (d + 1)² row-major inverse information matrix. */
-  p: number[];
+  learners: {
+    delta: number;
+    updates: number;
+    /** Exponentially weighted squared prequential error, bp²: which δ forecasts. */
+    prequentialSeBp2: number;
+    /** d + 1 coefficients, the intercept last. */
+    weights: number[];
+    /** (d + 1)² row-major inverse information matrix. */
+    p: number[];
+  }[];
 }
 
 interface ArtifactCommon {
@@ -161,11 +165,20 @@ function checkBody(a: Partial<ModelArtifact> & { kind: ArtifactKind }, d: number
       if (typeof o !== 'object' || o === null) throw new ModelArtifactError('no online body');
       if (!(o.forgetting > 0 && o.forgetting <= 1))
         throw new ModelArtifactError('online.forgetting is not in (0, 1]');
-      if (!(o.delta > 0)) throw new ModelArtifactError('online.delta is not positive');
-      if (!(Number.isSafeInteger(o.updates) && o.updates >= 0))
-        throw new ModelArtifactError('online.updates is not a count');
-      finiteArray(o.weights, d + 1, 'online.weights');
-      finiteArray(o.p, (d + 1) ** 2, 'online.p');
+      if (!Array.isArray(o.learners) || o.learners.length === 0)
+        throw new ModelArtifactError('online.learners is empty');
+      const deltas = new Set<number>();
+      o.learners.forEach((l, k) => {
+        if (!(l.delta > 0) || deltas.has(l.delta))
+          throw new ModelArtifactError(`online.learners[${k}].delta is not a new positive number`);
+        deltas.add(l.delta);
+        if (!(Number.isSafeInteger(l.updates) && l.updates >= 0))
+          throw new ModelArtifactError(`online.learners[${k}].updates is not a count`);
+        if (!(l.prequentialSeBp2 >= 0))
+          throw new ModelArtifactError(`online.learners[${k}].prequentialSeBp2 is not a sum of squares`);
+        finiteArray(l.weights, d + 1, `online.learners[${k}].weights`);
+        finiteArray(l.p, (d + 1) ** 2, `online.learners[${k}].p`);
+      });
       return;
     }
     case 'baseline': {

@@ -132,12 +132,14 @@ export class CandidateArena {
     return [...this.candidates.keys()];
   }
 
-  /** The champion from the model store (undefined: none). A new version starts a new record. */
+  /**
+   * The champion from the model store (undefined: none). A newly promoted version takes the slot
+   * with the slot's record: every forecast in it was made out of sample by the version then current
+   * (each is trained on data before it), so the record scores the procedure "serve the latest
+   * promotion", which is what serving the slot does. Retraining every half hour would otherwise
+   * never let a champion build the hour of record the rule needs (ADR 0086).
+   */
   setChampion(f: Forecaster | undefined): void {
-    const before = this.candidates.get(CHAMPION);
-    if (before?.version === f?.version) return;
-    this.scorecard.forget(CHAMPION);
-    for (const p of this.pending) delete p.forecasts[CHAMPION];
     if (f) this.candidates.set(CHAMPION, f);
     else this.candidates.delete(CHAMPION);
   }

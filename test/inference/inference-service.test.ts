@@ -137,7 +137,8 @@ describe('InferenceService on a real Redis', () => {
     await service.saveOnline();
     const k = symbolKeys(symbol);
     const saved = JSON.parse((await redis.get(k.onlineModel)) as string);
-    expect(saved).toMatchObject({ kind: 'online', online: { updates: 15 } });
+    expect(saved).toMatchObject({ kind: 'online', version: 'online-rls@15' });
+    expect(saved.online.learners.map((l: { updates: number }) => l.updates)).toEqual([15, 15, 15]);
 
     const restarted = new InferenceService({
       redis,
