@@ -8,12 +8,15 @@
  * hours; the lines are what a recorder on the venue would write. Streams: `btcusdt@depth` (the model's
  * diff every 20 ms), `btcusdt@trade` (one line per trade), `btcusdt@bookTicker`, and a REST depth
  * snapshot (5000 levels) at the start and at every UTC midnight, as a recorder that rotates its file
- * daily and re-syncs would; each day of the history then begins at a snapshot. Receive time =
- * exchange time + 1 ms. Progress on stderr.
+ * daily and re-syncs would; each day of the history then begins at a snapshot. With `--rotate 1h`
+ * (or any duration dividing a day) the history is cut into one file per period, `<out>` with the
+ * period's UTC start inserted before the extension (`h.20260101T000000.txt.gz`), each beginning at a
+ * snapshot: the unit a parallel replay splits on. Receive time = exchange time + 1 ms. Progress on
+ * stderr.
  */
 
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { createGzip } from 'node:zlib';
@@ -48,8 +51,11 @@ function options() {
       seed: { type: 'string', default: '1' },
       start: { type: 'string', default: '2026-01-01T00:00:00Z' },
       symbol: { type: 'string', default: 'BTCUSDT' },
+      rotate: { type: 'string' },
     },
   });
+  const rotateUs = values.rotate ? durationUs(values.rotate) : DAY_US;
+  if (DAY_US % rotateUs !== 0) throw new UsageError(`--rotate ${values.rotate}: must divide a day`);
   if (values.source !== 'sim')
     throw new UsageError(`--source ${values.source}: only 'sim' can be recorded here`);
   if (values.speed !== 'max')
@@ -63,7 +69,16 @@ function options() {
     seed: Number(values.seed),
     startUs: startMs * 1000,
     symbol: values.symbol.toUpperCase(),
+    rotateUs,
+    rotateFiles: values.rotate !== undefined,
   };
+}
+
+/** `h.txt.gz` → `h.20260101T000000.txt.gz` for the period starting at `startUs`. */
+export function periodFile(out: string, startUs: number): string {
+  const stamp = new Date(startUs / 1000).toISOString().slice(0, 19).replace(/[-:]/g, '');
+  const dot = out.search(/\.(txt|ndjson|log)(\.gz)?$|\.gz$/);
+  return dot < 0 ? `${out}.${stamp}` : `${out.slice(0, dot)}.${stamp}${out.slice(dot)}`;
 }
 
 const dec = (m: number) => formatDecimal(m, -8);
@@ -73,12 +88,25 @@ const ns = (us: number) => `${us + LATENCY_US}000`;
 export async function record(
   o: ReturnType<typeof options>,
   log: (s: string) => void = () => {},
-): Promise<{ lines: number }> {
+): Promise<{ lines: number; files: string[] }> {
   const market = new SyntheticMarket({ symbol: o.symbol, seed: o.seed, startTimeUs: o.startUs });
   const stream = o.symbol.toLowerCase();
-  const file = createWriteStream(o.out);
-  const sink: Writable = o.out.endsWith('.gz') ? createGzip({ level: 6 }) : file;
-  if (sink !== file) sink.pipe(file);
+  let file!: WriteStream;
+  const open = (path: string) => {
+    file = createWriteStream(path);
+    const z: Writable = path.endsWith('.gz') ? createGzip({ level: 6 }) : file;
+    if (z !== file) z.pipe(file);
+    return z;
+  };
+  let sink: Writable = open(o.rotateFiles ? periodFile(o.out, o.startUs) : o.out);
+  const files = [o.rotateFiles ? periodFile(o.out, o.startUs) : o.out];
+  const rotate = async (startUs: number) => {
+    await write();
+    sink.end();
+    await once(file, 'close');
+    files.push(periodFile(o.out, startUs));
+    sink = open(files[files.length - 1] as string);
+  };
   let lines = 0;
   let chunk: string[] = [];
   const write = async () => {
@@ -122,17 +150,18 @@ export async function record(
   };
   toLines(market.openingSnapshot());
   const endUs = o.startUs + o.durationUs;
-  let nextMidnightUs = (Math.floor(o.startUs / DAY_US) + 1) * DAY_US;
+  let nextMidnightUs = (Math.floor(o.startUs / o.rotateUs) + 1) * o.rotateUs;
   let lastUpdateId = 0;
   const t0 = performance.now();
   let lastLog = t0;
   for (let t = o.startUs + STEP_US; t <= endUs; t += STEP_US) {
     for (const e of market.advanceTo(t)) {
-      if (e.type === 'depthDiff' && e.eventTimeUs >= nextMidnightUs) {
-        // The book at the last diff before midnight: a snapshot received at midnight.
+      if (e.type === 'depthDiff' && e.eventTimeUs >= nextMidnightUs && nextMidnightUs < endUs) {
+        // The book at the last diff before midnight (or the rotation): a snapshot received then.
+        if (o.rotateFiles) await rotate(nextMidnightUs);
         const book = market.currentBook;
         snapshotLine(nextMidnightUs, lastUpdateId, book.top(Side.Bid, 5000), book.top(Side.Ask, 5000));
-        nextMidnightUs += DAY_US;
+        nextMidnightUs += o.rotateUs;
       }
       toLines(e);
       if (e.type === 'depthDiff') lastUpdateId = e.lastUpdateId;
@@ -151,16 +180,16 @@ export async function record(
   await write();
   sink.end();
   await once(file, 'close');
-  return { lines };
+  return { lines, files };
 }
 
 if (process.argv[1]?.endsWith('record.ts')) {
   try {
     const o = options();
     const t0 = performance.now();
-    const { lines } = await record(o, (s) => process.stderr.write(`${s}\n`));
+    const { lines, files } = await record(o, (s) => process.stderr.write(`${s}\n`));
     process.stderr.write(
-      `[record] wrote ${lines} lines, ${o.durationUs / 3.6e9} h of market, to ${o.out} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+      `[record] wrote ${lines} lines, ${o.durationUs / 3.6e9} h of market, to ${files.length === 1 ? files[0] : `${files.length} files (${files[0]} …)`} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
     );
   } catch (e) {
     if (e instanceof UsageError) {

@@ -33,3 +33,30 @@ describe('Binance decimals', () => {
     expect(() => parseDecimalMantissa('99999999999.00000000', -8)).toThrow(/2\^53/);
   });
 });
+
+describe('parseDecimalMantissa fast path', () => {
+  it('agrees with the exact reading on every shape, refusing what it refuses', () => {
+    const exact = (t: string) => {
+      const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(t);
+      if (!m || /[^0]/.test((m[3] ?? '').slice(8))) return 'error';
+      const v = Number(`${m[2]}${(m[3] ?? '').slice(0, 8).padEnd(8, '0')}`);
+      if (!Number.isSafeInteger(v)) return 'error';
+      return m[1] === '-' && v !== 0 ? -v : v;
+    };
+    const read = (t: string) => {
+      try {
+        return parseDecimalMantissa(t, -8);
+      } catch {
+        return 'error';
+      }
+    };
+    for (const t of ['123.', '.5', '.', '', '1.123456789', '61737.63000000', '00012.5', '-1.5', '1e5'])
+      expect(read(t), t).toEqual(exact(t));
+    fc.assert(
+      fc.property(fc.stringMatching(/^-?[0-9]{0,9}\.?[0-9]{0,10}$/), (t) => {
+        expect(read(t)).toEqual(exact(t));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
