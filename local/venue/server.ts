@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { requestUrl } from '../../lambdas/shared/http/request-url.ts';
 import { VenueConfigError } from './errors.ts';
 import { FaultInjector, type InjectedFault } from './fault-injector.ts';
 import { type FaultRule, parseFaultSpec } from './fault-spec.ts';
@@ -171,7 +172,12 @@ export async function startVenue(options: VenueOptions = {}): Promise<Venue> {
   const truthApi = new TruthApi(state, () => injector.injected, stats, source.oracle?.bind(source));
 
   const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://venue');
+    const url = requestUrl(req.url);
+    if (!url) {
+      res.writeHead(400, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ code: -1100, msg: `Malformed request target '${req.url}'.` }));
+      return;
+    }
     const fail = (e: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ code: -1000, msg: `Venue error: ${(e as Error).message}` }));

@@ -12,6 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { formatDecimal } from '../../core/binance/decimal.ts';
 import type { PriceLevel } from '../../core/sbe/messages.ts';
+import { integerParam, parseQuery } from '../../lambdas/shared/http/query-params.ts';
 import { TruthOutOfRangeError } from './errors.ts';
 import type { OracleAnswer } from './market-events.ts';
 import type { MarketState } from './market-state.ts';
@@ -33,6 +34,18 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 const fmt = (m: number) => formatDecimal(m, -8);
 const pairs = (levels: PriceLevel[]) => levels.map((l) => [fmt(l.priceMantissa), fmt(l.qtyMantissa)]);
 
+/** Ids are non-negative safe integers; limits are those of Binance's REST depth and of the tape. */
+const bookQuery = z.object({
+  symbol: z.string().optional(),
+  updateId: integerParam(0, Number.MAX_SAFE_INTEGER),
+  limit: integerParam(1, 5000),
+});
+const tradesQuery = z.object({
+  symbol: z.string().optional(),
+  fromId: integerParam(0, Number.MAX_SAFE_INTEGER),
+  limit: integerParam(1, 100_000),
+});
+
 export class TruthApi {
   constructor(
     private readonly state: MarketState,
@@ -50,9 +63,7 @@ export class TruthApi {
       send(403, { error: 'The ground truth is served to loopback clients only.' });
       return;
     }
-    const q = url.searchParams;
-    const symbol = (q.get('symbol') ?? this.state.symbols[0] ?? '').toUpperCase();
-    const num = (name: string) => (q.get(name) === null ? undefined : Number(q.get(name)));
+    const symbol = (url.searchParams.get('symbol') ?? this.state.symbols[0] ?? '').toUpperCase();
     switch (url.pathname) {
       case '/_venue/stats': {
         send(200, this.stats());
@@ -73,8 +84,13 @@ export class TruthApi {
           return;
         }
         if (url.pathname.endsWith('/trades')) {
-          const fromId = num('fromId') ?? this.state.truth.tradeRange(symbol)?.oldest ?? 0;
-          const trades = this.state.truth.trades(symbol, fromId, Math.min(num('limit') ?? 1000, 100_000));
+          const q = parseQuery(tradesQuery, url.searchParams);
+          if (!q.ok) {
+            send(400, { error: q.message });
+            return;
+          }
+          const fromId = q.value.fromId ?? this.state.truth.tradeRange(symbol)?.oldest ?? 0;
+          const trades = this.state.truth.trades(symbol, fromId, q.value.limit ?? 1000);
           send(
             200,
             trades.map((t) => ({
@@ -87,9 +103,14 @@ export class TruthApi {
           );
           return;
         }
-        const updateId = num('updateId') ?? this.state.truth.lastUpdateId(symbol);
+        const q = parseQuery(bookQuery, url.searchParams);
+        if (!q.ok) {
+          send(400, { error: q.message });
+          return;
+        }
+        const updateId = q.value.updateId ?? this.state.truth.lastUpdateId(symbol);
         try {
-          const book = this.state.truth.bookAt(symbol, updateId, num('limit') ?? 5000);
+          const book = this.state.truth.bookAt(symbol, updateId, q.value.limit ?? 5000);
           send(200, {
             ...book,
             anchor: this.state.truth.anchor(symbol),

@@ -24,6 +24,7 @@ import {
   encodeTrades,
 } from '../../core/sbe/encoder.ts';
 import type { DepthSnapshotEvent } from '../../core/sbe/messages.ts';
+import { decodePathSegment, requestUrl } from '../../lambdas/shared/http/request-url.ts';
 import type { FaultInjector, FrameInfo, OutgoingFrame } from './fault-injector.ts';
 import type { StreamKind, TimedFaultRule } from './fault-spec.ts';
 import type { MarketEvent } from './market-events.ts';
@@ -150,12 +151,18 @@ export class WsStreams implements MarketSink {
 
   /** The http server's 'upgrade' handler. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // A client that resets mid-handshake must not raise an unhandled 'error' on the raw socket.
+    socket.on('error', () => socket.destroy());
     const ip = req.socket.remoteAddress ?? 'unknown';
-    const url = new URL(req.url ?? '/', 'http://venue');
     const reject = (status: number, reason: string, body: object) => {
       this.stats.upgradesRejected++;
       rejectUpgrade(socket, status, reason, body);
     };
+    const url = requestUrl(req.url);
+    if (!url) {
+      reject(400, 'Bad Request', { code: -1, msg: `Malformed request target '${req.url}'.` });
+      return;
+    }
     const now = Date.now();
     const attempts = (this.attempts.get(ip) ?? []).filter((t) => now - t < 300_000);
     attempts.push(now);
@@ -166,8 +173,14 @@ export class WsStreams implements MarketSink {
     }
     let streams: string[];
     if (url.pathname === '/ws' || url.pathname === '/ws/') streams = [];
-    else if (url.pathname.startsWith('/ws/')) streams = [decodeURIComponent(url.pathname.slice(4))];
-    else if (url.pathname === '/stream')
+    else if (url.pathname.startsWith('/ws/')) {
+      const name = decodePathSegment(url.pathname.slice(4));
+      if (name === undefined) {
+        reject(400, 'Bad Request', { code: -1, msg: `Malformed stream name '${url.pathname.slice(4)}'.` });
+        return;
+      }
+      streams = [name];
+    } else if (url.pathname === '/stream')
       streams = (url.searchParams.get('streams') ?? '').split('/').filter(Boolean);
     else {
       reject(404, 'Not Found', { code: -1, msg: `No stream endpoint at ${url.pathname}.` });
