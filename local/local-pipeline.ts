@@ -207,8 +207,11 @@ export class LocalPipeline {
 
   async start(): Promise<void> {
     this.startedAtMs = Date.now();
+    if (this.options.source.kind === 'binance') await this.probeBinance();
     this.localRedis = await ensureRedis(this.env);
-    this.redis = connectRedis(this.localRedis.url);
+    this.redis = connectRedis(this.localRedis.url, undefined, (level, message, fields) =>
+      this.log(level, message, fields),
+    );
     // A local run owns its symbols' hot state: stale books or trade ids from an earlier run go.
     for (const symbol of this.options.symbols) await this.dropSymbol(symbol);
     this.store = new RedisHotState(this.redis);
@@ -499,7 +502,11 @@ export class LocalPipeline {
       if (!this.binanceApiKey) {
         throw new Error('--source binance needs BINANCE_API_KEY (an Ed25519 key) in the environment.');
       }
-      return { wsBaseUrl: BINANCE_WS, restUrl: BINANCE_REST, apiKey: this.binanceApiKey };
+      return {
+        wsBaseUrl: this.env.BINANCE_WS_URL ?? BINANCE_WS,
+        restUrl: this.env.BINANCE_REST_URL ?? BINANCE_REST,
+        apiKey: this.binanceApiKey,
+      };
     }
     this.venue = await startVenue({
       source:
@@ -517,6 +524,23 @@ export class LocalPipeline {
       faultSeed: this.options.seed,
     });
     return { wsBaseUrl: this.venue.wsUrl, restUrl: this.venue.restUrl, apiKey: LOCAL_API_KEY };
+  }
+
+  /**
+   * Live Binance must answer before anything starts: with no network a run would otherwise idle to
+   * its end and report 0 frames as if nothing had happened.
+   */
+  private async probeBinance(): Promise<void> {
+    const restUrl = this.env.BINANCE_REST_URL ?? BINANCE_REST;
+    try {
+      const response = await fetch(`${restUrl}/api/v3/ping`, { signal: AbortSignal.timeout(5000) });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw new Error(
+        `cannot reach Binance at ${restUrl} (${cause?.code ?? cause?.message ?? (error as Error).message}): --source binance needs network access.`,
+      );
+    }
   }
 
   /** The Redis book (top levels) against the venue's true book at the same update id. */

@@ -25,6 +25,8 @@ async function reachable(url: string): Promise<boolean> {
     connectTimeout: 500,
     retryStrategy: () => null,
   });
+  // The probe's failure is its answer (false below), not an unhandled 'error' event.
+  probe.on('error', () => {});
   try {
     await probe.connect();
     return (await probe.ping()) === 'PONG';

@@ -6,6 +6,7 @@
  * A progress bar on stderr when it is a terminal; the metrics JSON on stdout.
  */
 import { runTrainingCli } from '../containers/trainer/run-training.ts';
+import { exitWithFailure } from '../local/cli-errors.ts';
 
 const tty = process.stderr.isTTY;
 const bar = (epoch: number, max: number, width = 30) => {
@@ -29,5 +30,5 @@ const result = await runTrainingCli({
           ),
       }
     : {}),
-});
+}).catch((error: unknown) => exitWithFailure('npm run train', error));
 process.stdout.write(`${JSON.stringify(result.metrics)}\n`);

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import {
   BRONZE_BUCKET,
+  HTTP_HOST,
   HTTP_PORT,
   MODELS_BUCKET,
   REDIS_AUTH_SECRET_ARN,
@@ -18,6 +19,7 @@ const schema = z.object({
   [SYMBOLS]: symbolsVariable,
   ...awsVariables,
   [HTTP_PORT]: z.coerce.number().int().min(0).max(65535).default(8080),
+  [HTTP_HOST]: z.union([z.ipv4(), z.ipv6()]).default('127.0.0.1'),
 });
 
 export function parseInferenceConfig(env: Record<string, string | undefined>) {

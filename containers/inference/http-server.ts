@@ -2,11 +2,17 @@
  * The inference service's HTTP side: `GET /predictions/latest?symbol=`, `GET /predictions?symbol=&since=<ms>`
  * (from the capped Redis stream), `GET /predictions/stream` (server-sent events, one per served or
  * flagged prediction), `/health` (the seeds' shape) and Prometheus `/metrics`.
+ * Every request is parsed and validated before it reaches Redis: a malformed target or parameter is
+ * answered 400 and counted (inference_http_rejected_total), past MAX_SSE_CLIENTS streams 503; no
+ * request can end the process.
  */
 import { createServer, type Server } from 'node:http';
 import type { Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { z } from 'zod';
 import { symbolKeys } from '../../core/hot-state/keys.ts';
+import { integerParam, parseQuery } from '../../lambdas/shared/http/query-params.ts';
+import { requestUrl } from '../../lambdas/shared/http/request-url.ts';
 import { SseChannel } from '../../lambdas/shared/http/sse-channel.ts';
 import type { InferenceService, ServedPrediction } from './inference-service.ts';
 
@@ -30,6 +36,12 @@ export class InferenceMetrics {
     labelNames: ['symbol'],
     registers: [this.registry],
   });
+  readonly rejected = new Counter({
+    name: 'inference_http_rejected_total',
+    help: 'HTTP requests refused before any work: bad-target, bad-query, too-many-streams, error',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   readonly hitRate = new Gauge({
     name: 'inference_hit_rate',
     help: 'Directional hit rate on non-zero moves',
@@ -44,21 +56,48 @@ function parseStreamEntry([id, fields]: [string, string[]]): Record<string, stri
   return out;
 }
 
+/** Open prediction streams per server: each holds a socket and its buffers (a few hundred KB idle). */
+export const MAX_SSE_CLIENTS = 100;
+
+const query = z.object({
+  symbol: z
+    .string()
+    .regex(/^[A-Za-z0-9]{1,20}$/, 'must be a symbol such as BTCUSDT')
+    .optional(),
+  /** Milliseconds since the epoch: the first id of the Redis stream to return. */
+  since: integerParam(0, Number.MAX_SAFE_INTEGER),
+});
+
 export async function startInferenceHttp(
   service: InferenceService,
   redis: Redis,
   metrics: InferenceMetrics,
   port: number,
-  host = '0.0.0.0',
+  /** Loopback by default: the ECS health check runs inside the task (HTTP_HOST to widen). */
+  host = '127.0.0.1',
+  maxStreams = MAX_SSE_CLIENTS,
 ): Promise<{ server: Server; publish(p: ServedPrediction): void; close(): Promise<void> }> {
-  const predictions = new SseChannel();
+  const predictions = new SseChannel(maxStreams);
   const server = createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    const symbol = (url.searchParams.get('symbol') ?? service.symbols[0] ?? 'BTCUSDT').toUpperCase();
     const send = (status: number, body: unknown, type = 'application/json') => {
+      if (response.headersSent) {
+        response.end();
+        return;
+      }
       response.writeHead(status, { 'content-type': type });
       response.end(typeof body === 'string' ? body : JSON.stringify(body));
     };
+    const url = requestUrl(request.url);
+    if (!url) {
+      metrics.rejected.inc({ reason: 'bad-target' });
+      return send(400, { error: `Malformed request target '${request.url}'.` });
+    }
+    const q = parseQuery(query, url.searchParams);
+    if (!q.ok) {
+      metrics.rejected.inc({ reason: 'bad-query' });
+      return send(400, { error: q.message });
+    }
+    const symbol = (q.value.symbol ?? service.symbols[0] ?? 'BTCUSDT').toUpperCase();
     void (async () => {
       switch (url.pathname) {
         case '/predictions/latest': {
@@ -68,13 +107,13 @@ export async function startInferenceHttp(
             : send(404, { error: `No prediction for ${symbol} yet.` });
         }
         case '/predictions': {
-          const since = Number(url.searchParams.get('since') ?? 0);
-          if (!Number.isFinite(since)) return send(400, { error: 'since must be a time in ms' });
+          const since = q.value.since ?? 0;
           const entries = await redis.xrange(symbolKeys(symbol).predictions, `${since}`, '+', 'COUNT', 1000);
           return send(200, entries.map(parseStreamEntry));
         }
         case '/predictions/stream':
-          return predictions.attach(request, response);
+          if (!predictions.attach(request, response)) metrics.rejected.inc({ reason: 'too-many-streams' });
+          return;
         case '/health': {
           const redisOk = (await redis.ping().catch(() => 'down')) === 'PONG';
           const score = service.score(symbol);
@@ -100,9 +139,16 @@ export async function startInferenceHttp(
         default:
           return send(404, { error: `No route ${url.pathname}` });
       }
-    })().catch((error) => send(500, { error: String(error) }));
+    })().catch((error: unknown) => {
+      // Redis away or a bug: counted and answered, never echoed raw to the client.
+      metrics.rejected.inc({ reason: 'error' });
+      send(500, { error: `Internal error (${(error as Error).name ?? 'Error'}).` });
+    });
   });
-  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
   return {
     server,
     publish(p) {

@@ -9,6 +9,7 @@ import {
   AWS_ENDPOINT_URL,
   AWS_REGION,
   BRONZE_BUCKET,
+  HTTP_HOST,
   HTTP_PORT,
   MODELS_BUCKET,
   REDIS_AUTH_SECRET_ARN,
@@ -62,7 +63,7 @@ const service = new InferenceService({
   },
 });
 await service.init();
-const http = await startInferenceHttp(service, redis, metrics, config[HTTP_PORT]);
+const http = await startInferenceHttp(service, redis, metrics, config[HTTP_PORT], config[HTTP_HOST]);
 publish = http.publish;
 service.start();
 // Once a minute to CloudWatch: predictions and flags, the minute's latency P99, the rolling score.

@@ -4,6 +4,7 @@ import {
   BINANCE_API_KEY,
   BINANCE_API_KEY_SECRET_ARN,
   BINANCE_WS_URL,
+  HTTP_HOST,
   HTTP_PORT,
   STREAM_BESTBIDASK,
   STREAM_DEPTH,
@@ -24,6 +25,7 @@ const schema = z
     [STREAM_DEPTH]: z.string().default(STREAM_TABLE.depth.kinesisBaseName),
     ...awsVariables,
     [HTTP_PORT]: z.coerce.number().int().min(0).max(65535).default(8080),
+    [HTTP_HOST]: z.union([z.ipv4(), z.ipv6()]).default('127.0.0.1'),
   })
   .refine((env) => env[BINANCE_API_KEY] || env[BINANCE_API_KEY_SECRET_ARN], {
     message: `Set ${BINANCE_API_KEY} (local runs) or ${BINANCE_API_KEY_SECRET_ARN} (AWS): Binance SBE streams require an API key.`,

@@ -10,7 +10,8 @@ import type { SbeIngestor } from './sbe-ingestor.ts';
 export async function startHealthServer(
   ingestor: SbeIngestor,
   port: number,
-  host = '0.0.0.0',
+  /** Loopback by default: the ECS health check runs inside the task (HTTP_HOST to widen). */
+  host = '127.0.0.1',
 ): Promise<Server> {
   const server = createServer((request, response) => {
     const send = (status: number, body: unknown, type = 'application/json') => {

@@ -9,6 +9,7 @@ import {
   BINANCE_API_KEY,
   BINANCE_API_KEY_SECRET_ARN,
   BINANCE_WS_URL,
+  HTTP_HOST,
   HTTP_PORT,
   STREAM_BESTBIDASK,
   STREAM_DEPTH,
@@ -43,7 +44,7 @@ const ingestor = new SbeIngestor({
   log: (level, message, fields) => logger[level](message, fields ?? {}),
   onGap: (event) => logger.info('gap event', { ...event }),
 });
-const server = await startHealthServer(ingestor, config[HTTP_PORT]);
+const server = await startHealthServer(ingestor, config[HTTP_PORT], config[HTTP_HOST]);
 // CloudWatch sees the Prometheus counters as EMF once a minute (alarms on gaps, decode errors, overflow).
 const emf = new PrometheusEmfBridge(ingestor.metrics.registry, new Metrics({ serviceName: 'sbe-ingestor' }), [
   { prometheus: 'ingestor_sbe_messages_total', emf: 'Frames', unit: MetricUnit.Count, byLabel: 'stream' },

@@ -5,6 +5,7 @@
  * scored row is predicted by a model that never saw it. The model and every baseline are scored on the
  * same concatenated rows. Hyperparameters are the defaults: nothing is tuned on the test blocks.
  */
+import { GRID_US } from '../../core/features/feature-state.ts';
 import { completeRows, type Dataset, type LabelledRow } from '../../core/model/dataset.ts';
 import {
   type HeldOutReport,
@@ -13,9 +14,21 @@ import {
   volatileRows,
 } from '../../core/model/evaluation.ts';
 import type { ForecastScore } from '../../core/model/metrics.ts';
-import { walkForwardFolds } from '../../core/model/split.ts';
+import { minimumRowsForFolds, walkForwardFolds } from '../../core/model/split.ts';
 import { bestFamily, fitForecasts, fitSegment } from './fit.ts';
 import type { Hyperparameters } from './hyperparameters.ts';
+
+/** The data cannot fill a walk-forward evaluation: says how much it has and how much it needs. */
+export class DataTooShortError extends Error {
+  override readonly name = 'DataTooShortError';
+  readonly retryable = false;
+  constructor(source: string, rows: number, needed: number, spacingUs: number, folds: number) {
+    const minutes = (needed * spacingUs) / 60e6;
+    super(
+      `${source} is too short: ${rows} complete labelled rows, and a ${folds}-fold walk-forward evaluation needs at least ${needed} (about ${minutes.toFixed(1)} minutes of market data at one row per ${spacingUs / 1000} ms).`,
+    );
+  }
+}
 
 export interface EvalFold {
   train: number;
@@ -37,10 +50,18 @@ export async function runWalkForwardEval(
   onFold?: (k: number, of: number) => void,
 ): Promise<WalkForwardEval> {
   const { rows, dropped } = completeRows(dataset.rows);
-  const splits = walkForwardFolds(
-    rows.map((r) => r.eventTimeUs),
-    { horizonUs: dataset.horizonUs, purgeUs: hp.purgeUs, folds: hp.folds },
-  );
+  const options = { horizonUs: dataset.horizonUs, purgeUs: hp.purgeUs, folds: hp.folds };
+  const times = rows.map((r) => r.eventTimeUs);
+  // Rows are one grid step apart where the market was seen; the median step is that grid.
+  const steps = times
+    .slice(1)
+    .map((t, i) => t - (times[i] as number))
+    .sort((a, b) => a - b);
+  const spacingUs = steps[Math.floor(steps.length / 2)] ?? GRID_US;
+  const needed = minimumRowsForFolds(spacingUs, options);
+  if (rows.length < needed)
+    throw new DataTooShortError(dataset.source, rows.length, needed, spacingUs, hp.folds);
+  const splits = walkForwardFolds(times, options);
   const tested: LabelledRow[] = [];
   const volatile: boolean[] = [];
   const forecasts: Record<string, number[]> = {};

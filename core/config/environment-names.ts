@@ -56,6 +56,12 @@ export const BINANCE_API_KEY = 'BINANCE_API_KEY';
 
 /** Port of a container's HTTP endpoints (/health, /metrics); the ECS health check calls it. */
 export const HTTP_PORT = 'HTTP_PORT';
+/**
+ * Address a container's HTTP server binds. Loopback by default: the ECS health check runs inside
+ * the task, and nothing outside it needs these endpoints; `0.0.0.0` exposes them (then restrict the
+ * security group).
+ */
+export const HTTP_HOST = 'HTTP_HOST';
 
 /** The Lambda the gap detector invokes to rebuild a book. */
 export const REANCHOR_FUNCTION_NAME = 'REANCHOR_FUNCTION_NAME';
@@ -103,6 +109,7 @@ export const ENVIRONMENT_NAMES = [
   BINANCE_API_KEY_SECRET_ARN,
   BINANCE_API_KEY,
   HTTP_PORT,
+  HTTP_HOST,
   REANCHOR_FUNCTION_NAME,
   REST_WEIGHT_SHARE,
   REST_DEPTH_EVERY_RUNS,

@@ -130,3 +130,33 @@ export function walkForwardFolds(times: readonly number[], options: FoldOptions)
   }
   return out;
 }
+
+/**
+ * The fewest rows, `spacingUs` apart, that walkForwardFolds can split with these options (Infinity
+ * beyond ten million): what a data set too short for the evaluation is told it needs.
+ */
+export function minimumRowsForFolds(spacingUs: number, options: FoldOptions): number {
+  const fits = (n: number) => {
+    try {
+      walkForwardFolds(
+        Array.from({ length: n }, (_, i) => i * spacingUs),
+        options,
+      );
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  let high = 16;
+  while (!fits(high)) {
+    high *= 2;
+    if (high > 10_000_000) return Number.POSITIVE_INFINITY;
+  }
+  let low = high / 2;
+  while (high - low > 1) {
+    const mid = Math.floor((low + high) / 2);
+    if (fits(mid)) high = mid;
+    else low = mid;
+  }
+  return high;
+}

@@ -24,22 +24,45 @@ const STATIC: Record<string, { file: string; type: string }> = {
   '/lightweight-charts.js': { file: chartsDist, type: 'text/javascript; charset=utf-8' },
 };
 
-/** A stable URL for users; if it is taken, any free port. */
+/** A stable URL for users; if it is taken (and no port was asked for), any free port. */
 const DEFAULT_PORT = 8787;
+/** Open event streams: each holds a socket and its buffers; a page needs one. */
+const MAX_EVENT_STREAMS = 20;
 
-async function listen(server: Server, port: number): Promise<void> {
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
+export class DashboardPortError extends Error {
+  override readonly name = 'DashboardPortError';
+}
+
+function listenOn(server: Server, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
     });
+  });
+}
+
+/** The default port falls back to any free one; a port the user asked for is theirs or an error. */
+async function listen(server: Server, port: number | undefined): Promise<void> {
+  try {
+    await listenOn(server, port ?? DEFAULT_PORT);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || port === 0) throw error;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    if (port !== undefined) {
+      throw new DashboardPortError(
+        `DASHBOARD_PORT ${port} is taken by another process: free it or pick another port.`,
+      );
+    }
+    await listenOn(server, 0);
   }
+}
+
+/** Fails with DashboardPortError when `port` is taken: checked before the heavy start-up. */
+export async function assertPortFree(port: number): Promise<void> {
+  const probe = createServer();
+  await listen(probe, port);
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
 }
 
 export interface Dashboard {
@@ -51,7 +74,7 @@ export async function startDashboard(
   pipeline: LocalPipeline,
   options: { symbol: string; source: string; port?: number; intervalMs?: number },
 ): Promise<Dashboard> {
-  const events = new SseChannel();
+  const events = new SseChannel(MAX_EVENT_STREAMS);
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0] as string;
     const asset = STATIC[path];
@@ -65,21 +88,29 @@ export async function startDashboard(
       return;
     }
     if (path === '/state') {
-      void dashboardSnapshot(pipeline, options.symbol, options.source).then((s) => {
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end(JSON.stringify(s));
-      });
+      dashboardSnapshot(pipeline, options.symbol, options.source).then(
+        (s) => {
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.end(JSON.stringify(s));
+        },
+        (error: unknown) => {
+          response.writeHead(500, { 'content-type': 'application/json' });
+          response.end(JSON.stringify({ error: `State not readable: ${(error as Error).message}` }));
+        },
+      );
       return;
     }
     response.writeHead(404).end();
   });
-  await listen(server, options.port ?? DEFAULT_PORT);
+  await listen(server, options.port);
   let busy = false;
   const timer = setInterval(async () => {
     if (busy || events.size === 0) return;
     busy = true;
     try {
       events.send(await dashboardSnapshot(pipeline, options.symbol, options.source));
+    } catch {
+      // Redis away for a moment: the next second's snapshot tries again.
     } finally {
       busy = false;
     }

@@ -18,6 +18,7 @@ import { RedisHotState } from '../../lambdas/shared/redis/redis-hot-state.ts';
 import { RedisOnlineStateStore } from '../../lambdas/shared/redis/redis-online-state-store.ts';
 import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
 import { DepthFeed, toRecords } from '../support/depth-feed.ts';
+import { rawRequest } from '../support/raw-http.ts';
 import { dropSymbol, testRedis, uniqueSymbol } from '../support/redis.ts';
 
 let redis: Redis;
@@ -240,6 +241,47 @@ describe('InferenceService on a real Redis', () => {
       expect((await reader.read()).done).toBe(true);
     } finally {
       if (!closed) await http.close();
+    }
+  });
+});
+
+describe('the inference HTTP server under hostile requests', () => {
+  it('answers 400 to a bad target or parameter and 503 past its stream limit, counts each, and stays up', async () => {
+    const { service } = setUp();
+    const metrics = new InferenceMetrics();
+    const http = await startInferenceHttp(service, redis, metrics, 0, '127.0.0.1', 2);
+    const port = (http.server.address() as AddressInfo).port;
+    const base = `http://127.0.0.1:${port}`;
+    const streams: AbortController[] = [];
+    try {
+      const raw = await rawRequest(port, 'GET // HTTP/1.1');
+      expect(raw.status).toBe(404);
+      for (const [query, message] of [
+        ['since=-5', "since must be an integer from 0 to 9007199254740991, got '-5'"],
+        ['since=1e3', 'since must be an integer'],
+        ['since=99999999999999999999', 'since must be an integer'],
+        ['symbol=BTC%20USDT', 'symbol must be a symbol such as BTCUSDT'],
+      ] as const) {
+        const r = await fetch(`${base}/predictions?${query}`);
+        expect(r.status).toBe(400);
+        expect(((await r.json()) as { error: string }).error).toContain(message);
+      }
+      for (let i = 0; i < 2; i++) {
+        const c = new AbortController();
+        streams.push(c);
+        expect((await fetch(`${base}/predictions/stream`, { signal: c.signal })).status).toBe(200);
+      }
+      const refused = await fetch(`${base}/predictions/stream`);
+      expect(refused.status).toBe(503);
+      expect(await refused.json()).toEqual({ error: 'Too many event streams open (limit 2).' });
+      const counts = Object.fromEntries(
+        (await metrics.rejected.get()).values.map((v) => [v.labels.reason, v.value]),
+      );
+      expect(counts).toEqual({ 'bad-query': 4, 'too-many-streams': 1 });
+      expect((await fetch(`${base}/health?symbol=${symbol}`)).status).toBe(200);
+    } finally {
+      for (const c of streams) c.abort();
+      await http.close();
     }
   });
 });
