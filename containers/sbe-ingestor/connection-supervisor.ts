@@ -28,6 +28,8 @@ export interface SupervisorOptions {
   reconnect: BackoffPolicy;
   onFrame(frame: Buffer, receiveTimeUs: number, connectionId: number): void;
   onControl?(message: ControlMessage, connectionId: number): void;
+  /** A message beyond MAX_MESSAGE_BYTES closed a connection (it reconnects as after any close). */
+  onFrameTooLarge?(connectionId: number): void;
   log?(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void;
   clock: Clock;
   metrics: IngestorMetrics;
@@ -109,6 +111,7 @@ export class ConnectionSupervisor {
         onFrame: (frame, receiveTimeUs, c) => this.onFrame(frame, receiveTimeUs, c),
         onControl: (message, c) => this.onControl(message, c),
         onClose: (c, code, why) => this.onClose(c, code, why),
+        onFrameTooLarge: (c) => this.o.onFrameTooLarge?.(c.id),
       },
       this.o.clock,
     );

@@ -7,7 +7,16 @@
  * ConnectionSupervisor; this class only holds one socket.
  */
 import WebSocket from 'ws';
+import { INPUT_CAPACITY } from '../../core/sbe/abi.ts';
 import type { Clock } from './clock.ts';
+
+/**
+ * The largest message `ws` will buffer (its default is 100 MiB). Frames up to this reach the frame
+ * router, which counts those beyond the decoder's 1 MiB input area as FrameTooLarge decode errors and
+ * keeps the connection; a longer one makes `ws` close the connection (1009) before buffering it, and
+ * is counted the same way through onFrameTooLarge.
+ */
+export const MAX_MESSAGE_BYTES = 4 * INPUT_CAPACITY;
 
 export type ControlMessage =
   | { type: 'serverShutdown'; eventTime: number }
@@ -19,6 +28,8 @@ export interface ConnectionHandlers {
   onFrame(frame: Buffer, receiveTimeUs: number, connection: MarketConnection): void;
   onControl(message: ControlMessage, connection: MarketConnection): void;
   onClose(connection: MarketConnection, code: number, reason: string): void;
+  /** A message longer than MAX_MESSAGE_BYTES arrived; `ws` closes the connection after this. */
+  onFrameTooLarge?(connection: MarketConnection): void;
 }
 
 export class ConnectionRefusedError extends Error {
@@ -78,6 +89,7 @@ export class MarketConnection {
         headers: { 'X-MBX-APIKEY': this.apiKey },
         handshakeTimeout: this.handshakeTimeoutMs,
         perMessageDeflate: false,
+        maxPayload: MAX_MESSAGE_BYTES,
       });
       this.socket = socket;
       let settled = false;
@@ -105,6 +117,9 @@ export class MarketConnection {
         }
       });
       socket.on('error', (error) => {
+        if ((error as NodeJS.ErrnoException).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+          this.handlers.onFrameTooLarge?.(this);
+        }
         if (!settled) {
           settled = true;
           reject(new ConnectionRefusedError(this.url, undefined, error));

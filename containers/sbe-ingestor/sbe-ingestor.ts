@@ -13,6 +13,7 @@ import { FrameRouter, type SequenceGapEvent } from './frame-router.ts';
 import { IngestorMetrics } from './ingestor-metrics.ts';
 import { KinesisPublisher } from './kinesis-publisher.ts';
 import type { ControlMessage } from './market-connection.ts';
+import { MAX_MESSAGE_BYTES } from './market-connection.ts';
 
 export type LogFn = (
   level: 'info' | 'warn' | 'error',
@@ -131,6 +132,14 @@ export class SbeIngestor {
       lastProgressAtMs: () => this.router.eventTimeAdvancedAtMs,
       reconnect: o.reconnect ?? { baseMs: 500, capMs: 30_000 },
       onFrame: (frame, receiveTimeUs) => this.router.handle(frame, receiveTimeUs),
+      onFrameTooLarge: () => {
+        this.decoder.stats.recordRefused('FrameTooLarge');
+        this.metrics.decodeErrors.inc({ error: 'FrameTooLargeError' });
+        o.log?.('warn', 'frame skipped: decode error', {
+          error: 'FrameTooLargeError',
+          message: `A WebSocket message over ${MAX_MESSAGE_BYTES} bytes closed the connection.`,
+        });
+      },
       onControl: (message) => {
         this.metrics.controlMessages.inc({ type: message.type });
         if (this.controlMessages.length < 1000) this.controlMessages.push(message);

@@ -7,7 +7,7 @@
  */
 
 /** Bumped with native/src/sbe_abi.h whenever a field, stride or status changes meaning. */
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 /** Binance stream schema stream_1_0.xml. */
 export const SCHEMA_ID = 1;
@@ -34,13 +34,18 @@ export const GROUP_HEADER_LENGTH = 6;
 /** groupSize16Encoding (bids, asks): blockLength u16, numInGroup u16. */
 export const GROUP16_HEADER_LENGTH = 4;
 
-/** Binance serves at most 5000 levels per side in any book view, so a larger group is hostile. */
-export const MAX_LEVELS_PER_SIDE = 5000;
-/** The fills of one taker order; far beyond any sweep seen, and still bounded by the frame length. */
-export const MAX_TRADES_PER_FRAME = 65536;
-
 /** 1 MiB: the largest Kinesis record, so one record always decodes in one batch. */
 export const INPUT_CAPACITY = 1 << 20;
+
+/** Binance serves at most 5000 levels per side in any book view, so a larger group is hostile. */
+export const MAX_LEVELS_PER_SIDE = 5000;
+/**
+ * The fills of one taker order: as many as fit one frame in the input area (header, root block,
+ * group header, a one-byte symbol length): 41,941. A larger count could not be decoded anyway.
+ */
+export const MAX_TRADES_PER_FRAME = Math.floor(
+  (INPUT_CAPACITY - HEADER_LENGTH - TRADES_ROOT_LENGTH - GROUP_HEADER_LENGTH - 1) / TRADE_ENTRY_LENGTH,
+);
 export const FRAME_CAPACITY = 32768;
 export const LEVEL_CAPACITY = INPUT_CAPACITY / LEVEL_ENTRY_LENGTH;
 export const TRADE_CAPACITY = Math.floor(INPUT_CAPACITY / TRADE_ENTRY_LENGTH) + 1;
@@ -98,5 +103,9 @@ export const Status = {
   OutputFull: -6,
   /** offset + length beyond the batch's input bytes; detail = offset. */
   FrameOutOfInput: -7,
+  /** A byte outside its enum (isBuyerMaker other than 0 or 1; 0xFF is SBE null); detail = its offset. */
+  InvalidEnumValue: -8,
+  /** A frame longer than the input area (set before decoding); detail = its length. */
+  FrameTooLarge: -9,
 } as const;
 export type Status = (typeof Status)[keyof typeof Status];

@@ -3,11 +3,12 @@
  * - decodeBatch: frames already laid out in one buffer (a Kinesis record), decoded into preallocated
  *   records with no allocation per message; the result is valid until the next call;
  * - decodeFrames: separate frames, packed into the decoder's own input area first;
- * - decodeFrame: one frame into record 0, allocation-free;
+ * - decodeFrame: one frame into record 0, allocation-free; a frame longer than the input area is a
+ *   failed record (FrameTooLarge), counted like any other bad frame, never a throw;
  * - decode: one frame into a message object, throwing a typed error.
  * Frames that fail are counted in `stats` and never stop the rest of a batch.
  */
-import { FRAME_CAPACITY, INPUT_CAPACITY } from './abi.ts';
+import { Field, FRAME_CAPACITY, INPUT_CAPACITY, Status } from './abi.ts';
 import { DecodeStats } from './decode-stats.ts';
 import { type DecodedBatch, messageAt } from './decoded-batch.ts';
 import { BatchTooLargeError } from './errors.ts';
@@ -58,7 +59,15 @@ export abstract class SbeBatchDecoder {
 
   /** One frame into record 0, without allocating: the ingestor's per-frame header path. */
   decodeFrame(frame: Uint8Array): DecodedBatch {
-    if (frame.length > INPUT_CAPACITY) throw new BatchTooLargeError('bytes', frame.length, INPUT_CAPACITY);
+    if (frame.length > INPUT_CAPACITY) {
+      // Decode an empty frame (it fails), then say why it really failed: one code path for the record.
+      this.frameOffsets[0] = 0;
+      this.frameLengths[0] = 0;
+      const batch = this.run(this.packArea, 1);
+      batch.messages[Field.Status] = Status.FrameTooLarge;
+      batch.messages[Field.ErrorDetail] = frame.length;
+      return this.recorded(batch);
+    }
     this.packArea.set(frame, 0);
     this.frameOffsets[0] = 0;
     this.frameLengths[0] = frame.length;

@@ -183,7 +183,10 @@ export class DataViewSbeDecoder extends SbeBatchDecoder {
       t[dst] = this.i64(p);
       t[dst + 1] = this.i64(p + 8);
       t[dst + 2] = this.i64(p + 16);
-      t[dst + 3] = this.view.getUint8(p + 24);
+      // BoolEnum: 0 False, 1 True; anything else (0xFF is SBE's null) is not a side.
+      const maker = this.view.getUint8(p + 24);
+      if (maker > 1) throw new FrameFailure(Status.InvalidEnumValue, p + 24 - this.frameStart);
+      t[dst + 3] = maker;
       dst += TRADE_STRIDE;
       this.pos += entryLength;
     }

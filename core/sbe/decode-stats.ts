@@ -23,7 +23,16 @@ export class DecodeStats {
     UnsafeInteger: 0,
     OutputFull: 0,
     FrameOutOfInput: 0,
+    InvalidEnumValue: 0,
+    FrameTooLarge: 0,
   };
+
+  /** A frame refused before it reached the decoder (a WebSocket message beyond its size limit). */
+  recordRefused(name: DecodeErrorName): void {
+    this.frames++;
+    this.errors++;
+    this.errorsByName[name]++;
+  }
 
   record(batch: DecodedBatch): void {
     this.frames += batch.count;

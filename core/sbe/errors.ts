@@ -2,7 +2,7 @@
  * Typed decode errors. A frame that fails to decode is counted and skipped by the batch API; the
  * single-frame API throws these. All are not retryable: the same bytes fail the same way.
  */
-import { Status } from './abi.ts';
+import { INPUT_CAPACITY, Status } from './abi.ts';
 
 export abstract class SbeDecodeError extends Error {
   abstract readonly status: Status;
@@ -78,6 +78,28 @@ export class FrameOutOfInputError extends SbeDecodeError {
   }
 }
 
+export class InvalidEnumValueError extends SbeDecodeError {
+  override readonly name = 'InvalidEnumValueError';
+  readonly status = Status.InvalidEnumValue;
+  constructor(byteOffset: number) {
+    super(
+      `The byte at ${byteOffset} of the SBE frame is outside its enum (isBuyerMaker must be 0 or 1).`,
+      byteOffset,
+    );
+  }
+}
+
+export class FrameTooLargeError extends SbeDecodeError {
+  override readonly name = 'FrameTooLargeError';
+  readonly status = Status.FrameTooLarge;
+  constructor(length: number) {
+    super(
+      `The SBE frame is ${length} bytes, more than the decoder's input area of ${INPUT_CAPACITY}.`,
+      length,
+    );
+  }
+}
+
 /** Thrown before decoding when a batch cannot fit the decoder's areas (a caller error). */
 export class BatchTooLargeError extends Error {
   override readonly name = 'BatchTooLargeError';
@@ -104,6 +126,10 @@ export function errorForStatus(status: number, detail: number): SbeDecodeError |
       return new OutputFullError();
     case Status.FrameOutOfInput:
       return new FrameOutOfInputError(detail);
+    case Status.InvalidEnumValue:
+      return new InvalidEnumValueError(detail);
+    case Status.FrameTooLarge:
+      return new FrameTooLargeError(detail);
     default:
       return undefined;
   }

@@ -15,7 +15,7 @@
 namespace sbe {
 
 // Bumped whenever a field, stride or code below changes meaning.
-constexpr int32_t ABI_VERSION = 1;
+constexpr int32_t ABI_VERSION = 2;
 
 // Binance stream schema stream_1_0.xml.
 constexpr uint16_t SCHEMA_ID = 1;
@@ -34,16 +34,18 @@ constexpr uint16_t DEPTH_SNAPSHOT_ROOT_LENGTH = 18;
 constexpr uint16_t DEPTH_DIFF_ROOT_LENGTH = 26;
 constexpr uint16_t LEVEL_ENTRY_LENGTH = 16;
 
-// Bounds against hostile group counts. Binance serves at most 5000 levels per side in any book view
-// (REST depth limit), so a larger depth group cannot be genuine. A trade group holds the fills of one
-// taker order; 65536 is far beyond any sweep seen, and still bounded by the frame's own length.
-constexpr uint32_t MAX_LEVELS_PER_SIDE = 5000;
-constexpr uint32_t MAX_TRADES_PER_FRAME = 65536;
-
 // Batch capacities. 1 MiB is the largest Kinesis record, so one record always decodes in one call.
 // Every level takes at least 16 wire bytes and every trade 25, so the output areas cannot fill up
 // before the input does; the decoder still checks, in case a caller passes overlapping frames.
 constexpr uint32_t INPUT_CAPACITY = 1u << 20;
+
+// Bounds against hostile group counts. Binance serves at most 5000 levels per side in any book view
+// (REST depth limit), so a larger depth group cannot be genuine. A trade group holds the fills of one
+// taker order: as many as fit one frame in the input area (header, root block, group header and a
+// one-byte symbol length), 41,941; a larger count could not be decoded anyway.
+constexpr uint32_t MAX_LEVELS_PER_SIDE = 5000;
+constexpr uint32_t MAX_TRADES_PER_FRAME =
+    (INPUT_CAPACITY - HEADER_LENGTH - TRADES_ROOT_LENGTH - 6 - 1) / TRADE_ENTRY_LENGTH;
 constexpr uint32_t FRAME_CAPACITY = 32768;
 constexpr uint32_t LEVEL_CAPACITY = INPUT_CAPACITY / LEVEL_ENTRY_LENGTH;
 constexpr uint32_t TRADE_CAPACITY = INPUT_CAPACITY / TRADE_ENTRY_LENGTH + 1;
@@ -86,6 +88,8 @@ enum Status : int32_t {
   UNSAFE_INTEGER = -5,         // an int64 beyond +-(2^53 - 1); detail = its byte offset in the frame
   OUTPUT_FULL = -6,            // batch output areas exhausted (overlapping frames); detail = 0
   FRAME_OUT_OF_INPUT = -7,     // offset + length beyond the batch's input bytes; detail = offset
+  INVALID_ENUM_VALUE = -8,     // a byte outside its enum (isBuyerMaker not 0 or 1); detail = its offset
+  FRAME_TOO_LARGE = -9,        // a frame longer than the input area (set by the facade); detail = length
 };
 
 }  // namespace sbe

@@ -124,7 +124,10 @@ bool read_trades(Reader& r, Batch& b) {
   for (uint32_t i = 0; i < count; ++i) {
     const uint32_t at = r.pos;
     if (!r.safe_i64(at, dst) || !r.safe_i64(at + 8, dst + 1) || !r.safe_i64(at + 16, dst + 2)) return false;
-    dst[3] = r.base[at + 24];
+    // BoolEnum: 0 False, 1 True; anything else (0xFF is SBE's null) is not a side.
+    const uint8_t maker = r.base[at + 24];
+    if (maker > 1) return r.fail(INVALID_ENUM_VALUE, double(at + 24));
+    dst[3] = maker;
     dst += TRADE_STRIDE;
     r.pos += entry_length;
   }

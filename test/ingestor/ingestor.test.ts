@@ -4,8 +4,9 @@
  * disconnects, make-before-break rotations and serverShutdown; anomalies are reported by reason.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_MESSAGE_BYTES } from '../../containers/sbe-ingestor/market-connection.ts';
 import { type IngestorGapEvent, SbeIngestor } from '../../containers/sbe-ingestor/sbe-ingestor.ts';
-import { encodeMessage } from '../../core/sbe/encoder.ts';
+import { encodeMessage, encodeTrades } from '../../core/sbe/encoder.ts';
 import { type KinesisEmulator, startKinesisEmulator } from '../../local/emulators/kinesis-emulator.ts';
 import { readStreamFrames } from '../support/kinesis-reader.ts';
 import { type MarketFrame, MarketScript, streamOf } from '../support/market-frames.ts';
@@ -239,6 +240,41 @@ describe('SBE ingestor', () => {
     expect(await i.metrics.value(i.metrics.decodeErrors, { error: 'SchemaMismatchError' })).toBe(1);
     expect(await i.metrics.total(i.metrics.decodeErrors)).toBe(3);
     expect(i.supervisor.connected).toBe(true);
+  });
+
+  it('counts a frame over the decoder input area as a decode error and keeps going; one over the socket limit costs a reconnect', async () => {
+    const { streamNames, ingestor: i } = await setUp();
+    const frames = new MarketScript().take(20);
+    // Schema-valid, 42,000 trades: 1,050,040 bytes, beyond the 1 MiB the decoder holds.
+    const oversized = encodeTrades({
+      eventTimeUs: 1,
+      transactTimeUs: 1,
+      priceExponent: -8,
+      qtyExponent: -8,
+      trades: Array.from({ length: 42_000 }, (_, k) => ({
+        id: 1 + k,
+        priceMantissa: 6_000_000_000_000,
+        qtyMantissa: 1,
+        isBuyerMaker: false,
+      })),
+      symbol: 'BTCUSDT',
+    });
+    for (const f of frames.slice(0, 10)) exchange.broadcast(f.bytes);
+    exchange.broadcast(oversized);
+    for (const f of frames.slice(10)) exchange.broadcast(f.bytes);
+    await until(() => i.decoder.stats.frames === 21, 20_000);
+    expect(i.decoder.stats.errorsByName.FrameTooLarge).toBe(1);
+    expect(await i.metrics.value(i.metrics.decodeErrors, { error: 'FrameTooLargeError' })).toBe(1);
+    expect(await i.publisher.flush(5000)).toBe(true);
+    expect(await stored(streamNames)).toEqual(expectedByStream(frames));
+    expect(i.supervisor.connected).toBe(true);
+
+    // Beyond MAX_MESSAGE_BYTES the socket refuses the message before buffering it: counted the same way.
+    exchange.broadcast(new Uint8Array(MAX_MESSAGE_BYTES + 1));
+    await until(() => i.decoder.stats.errorsByName.FrameTooLarge === 2, 20_000);
+    expect(i.decoder.stats.errors).toBe(2);
+    await exchange.waitForConnections(1, 20_000);
+    await until(() => i.supervisor.connected, 20_000);
   });
 
   it('replaces a connection that stalls (open but silent)', async () => {

@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  Field,
   INPUT_CAPACITY,
   MAX_LEVELS_PER_SIDE,
   MAX_TRADES_PER_FRAME,
@@ -23,7 +24,9 @@ import {
   BatchTooLargeError,
   BlockLengthTooShortError,
   FrameOutOfInputError,
+  FrameTooLargeError,
   GroupSizeTooLargeError,
+  InvalidEnumValueError,
   OutputFullError,
   SchemaMismatchError,
   UnsafeIntegerError,
@@ -41,6 +44,18 @@ const trades: TradesEvent = {
   trades: [{ id: 3735683259, priceMantissa: 6090123000000, qtyMantissa: 1250000, isBuyerMaker: false }],
   symbol: 'BTCUSDT',
 };
+
+function tradesWith(count: number): TradesEvent {
+  return {
+    ...trades,
+    trades: Array.from({ length: count }, (_, i) => ({
+      id: 1_000_000 + i,
+      priceMantissa: 6_090_123_000_000,
+      qtyMantissa: 1_250_000,
+      isBuyerMaker: i % 2 === 0,
+    })),
+  };
+}
 
 function diffWith(levelsPerSide: number): DepthDiffEvent {
   const side = (base: number) =>
@@ -132,6 +147,39 @@ describe.each(bothDecoders())('$name decoder', ({ decoder }) => {
       expect(() => decoder.decode(frame)).toThrow(GroupSizeTooLargeError);
       view(frame).setUint32(8 + 18 + 2, MAX_TRADES_PER_FRAME + 1, true);
       expect(() => decoder.decode(frame)).toThrow(GroupSizeTooLargeError);
+    });
+
+    it(`decodes a frame of ${MAX_TRADES_PER_FRAME} trades, the most that fit its input area, and refuses one more`, () => {
+      const largest = encodeTrades(tradesWith(MAX_TRADES_PER_FRAME));
+      expect(largest.length).toBeLessThanOrEqual(INPUT_CAPACITY);
+      expect(decoder.decode(largest)).toEqual(tradesWith(MAX_TRADES_PER_FRAME));
+      const frame = encodeTrades(tradesWith(1));
+      view(frame).setUint32(8 + 18 + 2, MAX_TRADES_PER_FRAME + 1, true);
+      expect(() => decoder.decode(frame)).toThrow(GroupSizeTooLargeError);
+    });
+
+    it('counts a schema-valid frame larger than its input area as a decode error, without throwing', () => {
+      // 42,000 trades: 1,050,040 bytes, over the 1 MiB input area.
+      const oversized = encodeTrades(tradesWith(42_000));
+      expect(oversized.length).toBe(1_050_040);
+      const before = decoder.stats.errorsByName.FrameTooLarge;
+      const batch = decoder.decodeFrame(oversized);
+      expect(field(batch, 0, Field.Status)).toBe(Status.FrameTooLarge);
+      expect(field(batch, 0, Field.ErrorDetail)).toBe(1_050_040);
+      expect(decoder.stats.errorsByName.FrameTooLarge).toBe(before + 1);
+      expect(() => decoder.decode(oversized)).toThrow(FrameTooLargeError);
+      // The decoder is unharmed: the next frame decodes.
+      expect(decoder.decode(encodeTrades(trades))).toEqual(trades);
+    });
+
+    it('refuses an isBuyerMaker byte other than 0 or 1 (0xFF is SBE null), naming its offset', () => {
+      for (const value of [2, 0xff]) {
+        const frame = encodeTrades(tradesWith(2));
+        const second = 8 + 18 + 6 + 25 + 24;
+        view(frame).setUint8(second, value);
+        expect(() => decoder.decode(frame)).toThrow(InvalidEnumValueError);
+        expect(field(decoder.decodeFrames([frame]), 0, Field.ErrorDetail)).toBe(second);
+      }
     });
 
     it('refuses root and entry block lengths shorter than the schema', () => {
