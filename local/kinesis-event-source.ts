@@ -64,6 +64,8 @@ export interface EventSourceOptions {
   retryBackoff?: BackoffPolicy;
   onDeadLetter?(letter: DeadLetter): void;
   log?(level: 'warn' | 'error', message: string, fields?: Record<string, unknown>): void;
+  /** The clock of the batching window (ms); tests hold it still to assert the window's behaviour. @default Date.now */
+  nowMs?: () => number;
 }
 
 interface ShardState {
@@ -85,10 +87,18 @@ export class KinesisEventSource {
   private readonly shards: ShardState[] = [];
   invocations = 0;
   recordsDelivered = 0;
+  private readonly nowMs: () => number;
+
+  /** Records read from the shards and not yet handed to the handler. */
+  get queued(): number {
+    return this.shards.reduce((n, s) => n + s.queue.length, 0);
+  }
   failedBatches = 0;
   deadLettered = 0;
 
-  constructor(private readonly o: EventSourceOptions) {}
+  constructor(private readonly o: EventSourceOptions) {
+    this.nowMs = o.nowMs ?? Date.now;
+  }
 
   async start(): Promise<void> {
     const { Shards = [] } = await this.o.client.send(
@@ -166,14 +176,14 @@ export class KinesisEventSource {
           );
           s.iterator = page.NextShardIterator;
           const fresh = page.Records ?? [];
-          if (fresh.length > 0 && s.queue.length === 0) s.waitingSinceMs = Date.now();
+          if (fresh.length > 0 && s.queue.length === 0) s.waitingSinceMs = this.nowMs();
           s.queue.push(...fresh);
         }
         if (s.queue.length === 0 && !s.iterator) return; // the shard was closed (resharded)
         const windowOpen =
           s.queue.length < batchSize &&
           s.waitingSinceMs !== undefined &&
-          Date.now() - s.waitingSinceMs < windowMs;
+          this.nowMs() - s.waitingSinceMs < windowMs;
         const deliverable = this.deliverable(s.queue);
         if (deliverable === 0 || windowOpen) {
           const idleMs = this.o.delivery === 'polling' ? STANDARD_POLL_INTERVAL_MS : (this.o.idlePollMs ?? 5);
@@ -181,7 +191,7 @@ export class KinesisEventSource {
           continue;
         }
         await this.invoke(s, deliverable);
-        s.waitingSinceMs = s.queue.length > 0 ? Date.now() : undefined;
+        s.waitingSinceMs = s.queue.length > 0 ? this.nowMs() : undefined;
       } catch (error) {
         this.o.log?.('error', 'event source poll failed; retrying', {
           shardId: s.shardId,
