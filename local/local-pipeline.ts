@@ -123,6 +123,8 @@ const TIMELINE_MAX = 200;
  * so, rather than hold the stop and the memory.
  */
 const PARITY_AUDIT_MAX_S = 3600;
+/** The same bound in frames, for --speed max, where a short run holds hours of market time. */
+const PARITY_AUDIT_MAX_FRAMES = 900_000;
 const RECENT_TRADES = 50;
 const PREDICTIONS_KEPT = 300;
 /** Latency samples kept per hop (a ring: the newest). */
@@ -255,7 +257,10 @@ export class LocalPipeline {
       },
       record: (outcome, arrivalLagMs) => {
         const f = this.figures;
-        for (const l of outcome.latenciesMs) pushBounded(f.latenciesMs, l, SAMPLES_KEPT);
+        // Event times are the venue's market clock, which runs faster than the wall clock at
+        // --speed 10 and jumps at 'max': latency is measured in that clock, not against the wall.
+        const offsetMs = this.venue ? (this.venue.clockUs() - nowUs()) / 1000 : 0;
+        for (const l of outcome.latenciesMs) pushBounded(f.latenciesMs, l + offsetMs, SAMPLES_KEPT);
         for (const l of outcome.receiveLatenciesMs) pushBounded(f.receiveToRedisMs, l, SAMPLES_KEPT);
         for (const l of arrivalLagMs) pushBounded(f.kinesisToAggregatorMs, l, SAMPLES_KEPT);
         f.diffsApplied += outcome.diffsApplied;
@@ -572,6 +577,9 @@ export class LocalPipeline {
 
   /** Stops reading, flushes the ingestor, drains Kinesis through the aggregator, closes stand-ins. */
   async stop(): Promise<boolean> {
+    // The market first: at --speed max it would otherwise keep producing (hours of market time)
+    // while everything below flushes, drains and audits it.
+    this.venue?.stopMarket();
     clearInterval(this.truthTimer);
     this.inference?.stop();
     await this.inference?.saveOnline().catch(() => {});
@@ -591,10 +599,12 @@ export class LocalPipeline {
       const reader = new S3BronzeReader(this.s3.client, BRONZE_BUCKET_LOCAL);
       const symbol = this.options.symbols[0] as string;
       this.tradeAudit = await auditTradeIds(reader, symbol).catch(() => undefined);
-      if (this.elapsedS() > PARITY_AUDIT_MAX_S) {
+      if (this.elapsedS() > PARITY_AUDIT_MAX_S || this.figures.framesArchived > PARITY_AUDIT_MAX_FRAMES) {
         this.log('info', 'feature parity not checked: the session is too long to replay in memory at stop', {
           sessionS: Math.round(this.elapsedS()),
           maxS: PARITY_AUDIT_MAX_S,
+          framesArchived: this.figures.framesArchived,
+          maxFrames: PARITY_AUDIT_MAX_FRAMES,
         });
       } else {
         this.parity = await auditFeatureParity(reader, symbol, new WasmSbeDecoder()).catch((error) => {
@@ -759,6 +769,7 @@ export class LocalPipeline {
         // A replay's exchange times are historical: only the path from the ingestor is measurable.
         exchangeToRedisP50: replay ? null : percentile(f.latenciesMs, 0.5),
         exchangeToRedisP99: replay ? null : percentile(f.latenciesMs, 0.99),
+        exchangeClock: this.venue ? 'venue-market' : 'wall',
         ingestToRedisP50: percentile(f.receiveToRedisMs, 0.5),
         ingestToRedisP99: percentile(f.receiveToRedisMs, 0.99),
         inferenceP99: percentile(this.inference?.latenciesMs ?? [], 0.99),
@@ -791,6 +802,7 @@ export class LocalPipeline {
                     ),
                   }
                 : {}),
+              ...(venueStats.market.error ? { marketError: venueStats.market.error } : {}),
             },
           }
         : {}),

@@ -76,9 +76,16 @@ export interface RunSummary {
     examples: string[];
   } | null;
   latencyMs: {
-    /** Exchange event time → Redis; null for a replay, whose event times are historical. */
+    /**
+     * Exchange event time → Redis; null for a replay, whose event times are historical. Measured in
+     * the clock the event times come from: the local venue's market clock (at --speed 10 a wall
+     * millisecond is ten market ones; at 'max' the clock is the newest batch released), Binance's
+     * wall clock otherwise.
+     */
     exchangeToRedisP50: number | null;
     exchangeToRedisP99: number | null;
+    /** Which clock exchangeToRedis is in. */
+    exchangeClock: 'venue-market' | 'wall';
     /** Received by the ingestor → Redis: the pipeline's own part of the latency. */
     ingestToRedisP50: number | null;
     ingestToRedisP99: number | null;
@@ -115,5 +122,7 @@ export interface RunSummary {
      * trusted from `trustedFromUpdateId` / `trustedFromUs` on; docs/adr/0090).
      */
     bookAnchor?: Record<string, BookAnchorInfo>;
+    /** Why the market source stopped early (a truncated recording: its file and byte offset). */
+    marketError?: string;
   };
 }

@@ -46,7 +46,8 @@ const status = new StatusLine(pipeline, process.stderr);
 
 let dashboard: Dashboard | undefined;
 let stopping = false;
-async function stop(reason: string): Promise<void> {
+/** `failure`: why the run cannot go on (said in one line after the summary; the exit is non-zero). */
+async function stop(reason: string, failure?: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   status.stop();
@@ -56,6 +57,10 @@ async function stop(reason: string): Promise<void> {
   const summary = await pipeline.summary();
   if (options.summary) writeFileSync(options.summary, `${JSON.stringify(summary, null, 2)}\n`);
   console.log(JSON.stringify(summary));
+  if (failure) {
+    console.error(`${COMMAND}: ${redactCredentials(failure)}`);
+    process.exit(EXIT_FAILURE);
+  }
   if (summary.frames.received === 0) {
     // A run that saw no market data checked nothing: that is a failure, whatever else went well.
     console.error(
@@ -90,4 +95,10 @@ const where = pipeline.venue ? `local venue ${pipeline.venue.restUrl} (${options
 log('info', `pipeline running against ${where}; Ctrl-C to stop`);
 console.error(`\n  dashboard: ${dashboard?.url}\n`);
 status.start();
+// A market source that fails (a truncated recording) ends the run now, not at its duration.
+pipeline.venue?.marketEnded.catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  log('error', `the market source failed: ${message}`);
+  void stop('the market source failed', `the market source failed: ${message}`);
+});
 if (options.duration) setTimeout(() => void stop(`${options.duration} s elapsed`), options.duration * 1000);

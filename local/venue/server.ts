@@ -81,6 +81,11 @@ export interface Venue {
   clockUs(): number;
   /** Resolves when the source is exhausted (a replay's last line, a sim's duration). */
   readonly marketEnded: Promise<void>;
+  /**
+   * Stops the market (no event after this) and leaves REST and the ground truth up: a run stops
+   * its source first, so that its final checks see a market that no longer moves.
+   */
+  stopMarket(): void;
   close(): Promise<void>;
 }
 
@@ -227,12 +232,16 @@ export async function startVenue(options: VenueOptions = {}): Promise<Venue> {
     stats,
     clockUs: clock.clockUs,
     marketEnded: running.done,
+    stopMarket(): void {
+      running.stop();
+    },
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
       running.stop();
       // A pump waiting for its first subscriber never returns: do not wait for it.
-      await Promise.race([running.done, new Promise((resolve) => setTimeout(resolve, 100))]);
+      // A source that failed has said so through marketEnded and stats(): closing still succeeds.
+      await Promise.race([running.done.catch(() => {}), new Promise((resolve) => setTimeout(resolve, 100))]);
       await ws.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

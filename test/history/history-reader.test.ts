@@ -19,6 +19,7 @@ import {
   readRecording,
 } from '../../lambdas/shared/history/history-files.ts';
 import { collectTape } from '../../lambdas/shared/history/history-tape.ts';
+import { startVenue } from '../../local/venue/server.ts';
 import { FIXTURE_DIR, fixtureContents } from '../fixtures/history/make-fixtures.ts';
 import { hasSharedData, sharedDataPath } from '../support/shared-data.ts';
 
@@ -239,5 +240,56 @@ describe('readRecording (raw stream messages)', () => {
     expect(await collect(tmp('r.txt.gz', gzipSync(text)))).toEqual(
       await collect(fixture('binance_ns_snapshot.txt')),
     );
+  });
+});
+
+describe('a truncated gzip recording', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'truncated-'));
+  // 6,000 depth updates with incompressible-enough quantities, cut at two thirds of the gzip (past
+  // the lines the venue reads ahead before it starts).
+  const text = Array.from({ length: 6000 }, (_, i) => {
+    const data = {
+      e: 'depthUpdate',
+      E: 1_723_161_255_000 + i * 100,
+      s: 'BTCUSDT',
+      U: 1000 + i,
+      u: 1000 + i,
+      b: [['61737.63000000', `${(i * 7919) % 100_000}.${i % 97}`]],
+      a: [],
+    };
+    return `${(1_723_161_255_000 + i * 100) * 1_000_000} ${JSON.stringify({ stream: 'btcusdt@depth@100ms', data })}`;
+  }).join('\n');
+  const whole = gzipSync(text);
+  const cutAt = Math.floor((whole.length * 2) / 3);
+  const path = join(dir, 'cut.txt.gz');
+  writeFileSync(path, whole.subarray(0, cutAt));
+
+  it('yields the lines before the damage, then fails with the file and the byte offset', async () => {
+    const seen: string[] = [];
+    const failure = await (async () => {
+      try {
+        for await (const line of readRecording(path)) seen.push(line.stream);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(failure).toBeInstanceOf(HistoryFormatError);
+    expect((failure as HistoryFormatError).message).toBe(
+      `${path}:${seen.length + 1}: cannot be read at byte ${cutAt} (unexpected end of file: a truncated or damaged file?).`,
+    );
+    expect(seen.length).toBeGreaterThan(2000);
+    expect(seen.length).toBeLessThan(6000);
+  });
+
+  it('stops the venue replaying it with that error, reported by the venue, and nothing unhandled', async () => {
+    const venue = await startVenue({ source: { kind: 'replay', path, speed: 'max' } });
+    try {
+      await expect(venue.marketEnded).rejects.toThrow(`cannot be read at byte ${cutAt}`);
+      expect(venue.stats().market.error).toMatch(
+        /^HistoryFormatError: .*cannot be read at byte \d+ \(unexpected end of file/,
+      );
+    } finally {
+      await venue.close();
+    }
   });
 });

@@ -153,7 +153,10 @@ describe('local Kinesis event source', () => {
     expect(batches).toEqual([30]);
     // A record arriving later opens a new window of its own.
     await kinesis.client.send(
-      new PutRecordsCommand({ StreamName: name, Records: [{ Data: Buffer.from('late'), PartitionKey: 'A' }] }),
+      new PutRecordsCommand({
+        StreamName: name,
+        Records: [{ Data: Buffer.from('late'), PartitionKey: 'A' }],
+      }),
     );
     await until(() => source.queued === 1);
     expect(batches).toEqual([30]);

@@ -41,3 +41,26 @@ describe('the venue answers hostile requests and stays up', () => {
     expect((r.body as { error: string }).error).toContain(message);
   });
 });
+
+describe('stopping the market', () => {
+  it('ends the market at once, at any speed, and keeps REST and the ground truth up', async () => {
+    const venue = await startVenue({ source: { kind: 'sim', seed: 5, speed: 'max', durationUs: 3600e6 } });
+    try {
+      await new Promise<void>((resolve) => {
+        const wait = () => (venue.stats().market.events > 0 ? resolve() : setTimeout(wait, 5));
+        wait();
+      });
+      venue.stopMarket();
+      await venue.marketEnded;
+      const { events, clockUs, elapsedUs } = venue.stats().market;
+      // It stopped well before the hour of market time it was asked for.
+      expect(elapsedUs).toBeLessThan(3600e6);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(venue.stats().market).toMatchObject({ events, clockUs });
+      expect((await getJson(`${venue.restUrl}/api/v3/depth?symbol=BTCUSDT&limit=5`)).status).toBe(200);
+      expect((await getJson(`${venue.restUrl}/_venue/truth/book?limit=5`)).status).toBe(200);
+    } finally {
+      await venue.close();
+    }
+  });
+});

@@ -27,7 +27,9 @@ export interface HistoryReadCounts {
  * The file as a stream of text, gunzipped when its first bytes are gzip's magic number. The bytes are
  * peeked from the stream itself, so a pipe or a file still being written reads as well.
  */
-async function openText(path: string): Promise<{ input: Readable; close: () => void }> {
+async function openText(
+  path: string,
+): Promise<{ input: Readable; close: () => void; bytesRead: () => number }> {
   const raw = createReadStream(path);
   await new Promise<void>((resolve, reject) => {
     raw.once('readable', resolve);
@@ -38,7 +40,7 @@ async function openText(path: string): Promise<{ input: Readable; close: () => v
   const head: Buffer | null = raw.read();
   if (head) raw.unshift(head);
   if (!(head && head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b))
-    return { input: raw, close: () => raw.destroy() };
+    return { input: raw, close: () => raw.destroy(), bytesRead: () => raw.bytesRead };
   const gunzip = createGunzip();
   raw.on('error', (e) => gunzip.destroy(e));
   return {
@@ -47,18 +49,24 @@ async function openText(path: string): Promise<{ input: Readable; close: () => v
       raw.destroy();
       gunzip.destroy();
     },
+    // Compressed bytes the decompressor consumed: where a truncated or damaged file went wrong.
+    bytesRead: () => gunzip.bytesWritten,
   };
 }
 
 /** The file's lines with their 1-based numbers, streaming. */
 export async function* fileLines(path: string): AsyncGenerator<[line: string, lineNumber: number]> {
-  const { input, close } = await openText(path);
+  const { input, close, bytesRead } = await openText(path);
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let n = 0;
   try {
     for await (const line of lines) yield [line, ++n];
   } catch (e) {
-    throw new HistoryFormatError(path, n + 1, `cannot be read (${(e as Error).message})`);
+    throw new HistoryFormatError(
+      path,
+      n + 1,
+      `cannot be read at byte ${bytesRead()} (${(e as Error).message}: a truncated or damaged file?)`,
+    );
   } finally {
     lines.close();
     close();
