@@ -122,6 +122,8 @@ export class SbeIngestor {
       },
       (error) =>
         o.log?.('warn', 'frame skipped: decode error', { error: error.name, message: error.message }),
+      // The same clock as the stale check that reads eventTimeAdvancedAtMs.
+      () => this.clock.nowMs(),
     );
     const streams = o.symbols.flatMap(binanceStreamNames).join('/');
     this.supervisor = new ConnectionSupervisor({

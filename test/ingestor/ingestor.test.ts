@@ -67,7 +67,7 @@ function expectedByStream(frames: MarketFrame[]) {
 
 const tick = (ms = 1) => new Promise((r) => setTimeout(r, ms));
 
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
@@ -277,35 +277,74 @@ describe('SBE ingestor', () => {
     await until(() => i.supervisor.connected, 20_000);
   });
 
+  /**
+   * Staleness is judged on the ingestor's clock; these tests move that clock themselves, so a busy
+   * machine that delays the test's own timers cannot make a live connection look stale, nor the
+   * reverse.
+   */
+  function manualClock() {
+    let ms = Date.now();
+    return {
+      nowMs: () => ms,
+      nowUs: () => ms * 1000,
+      advance(byMs: number) {
+        ms += byMs;
+      },
+    };
+  }
+  const staleReconnects = (i: SbeIngestor) => i.metrics.value(i.metrics.reconnects, { reason: 'stale' });
+  async function untilAsync(condition: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    while (!(await condition())) {
+      if (Date.now() > deadline) throw new Error('condition not met in time');
+      await tick(5);
+    }
+  }
+
   it('replaces a connection that stalls (open but silent)', async () => {
-    const { ingestor: i } = await setUp({ staleAfterMs: 200 });
+    const clock = manualClock();
+    const { ingestor: i } = await setUp({ staleAfterMs: 200, clock });
     exchange.broadcast(new MarketScript().next().bytes);
-    await tick(450); // the exchange sends nothing more: stale after 200 ms, checked every 50 ms
-    expect(await i.metrics.value(i.metrics.reconnects, { reason: 'stale' })).toBeGreaterThanOrEqual(1);
-    expect(i.supervisor.connected).toBe(true);
+    await until(() => i.decoder.stats.frames === 1);
+    // The exchange sends nothing more while 450 ms pass: stale after 200.
+    clock.advance(450);
+    await untilAsync(async () => (await staleReconnects(i)) >= 1);
+    await until(() => i.supervisor.connected);
   });
 
   it('replaces a connection whose frames stop advancing in exchange time', async () => {
-    const { ingestor: i } = await setUp({ staleAfterMs: 200 });
+    const clock = manualClock();
+    let staleSeen = false;
+    const { ingestor: i } = await setUp({
+      staleAfterMs: 200,
+      clock,
+      log: (_level, message) => {
+        if (message.includes('stale')) staleSeen = true;
+      },
+    });
     const stuck = new MarketScript().next().bytes;
-    // The server keeps sending, but only the same old event: no market progress.
-    const started = Date.now();
-    while (Date.now() - started < 450) {
+    // The server keeps sending, but only the same old event: no market progress, 10 ms at a time.
+    for (let sent = 1; !staleSeen; sent++) {
+      if (sent > 100) throw new Error('never judged stale');
       exchange.broadcast(stuck);
-      await tick(10);
+      await until(() => i.decoder.stats.frames >= sent || staleSeen);
+      clock.advance(10);
     }
-    expect(await i.metrics.value(i.metrics.reconnects, { reason: 'stale' })).toBeGreaterThanOrEqual(1);
+    await untilAsync(async () => (await staleReconnects(i)) >= 1);
   });
 
   it('keeps a connection whose exchange time advances, however old it is (a replay)', async () => {
-    const { ingestor: i } = await setUp({ staleAfterMs: 200 });
+    const clock = manualClock();
+    const { ingestor: i } = await setUp({ staleAfterMs: 200, clock });
     const script = new MarketScript(); // 2024 event times
-    const started = Date.now();
-    while (Date.now() - started < 600) {
+    // 600 ms of the ingestor's time, a frame with a newer event time every 10 ms.
+    for (let k = 1; k <= 60; k++) {
       exchange.broadcast(script.next().bytes);
-      await tick(10);
+      await until(() => i.decoder.stats.frames === k);
+      clock.advance(10);
     }
-    expect(await i.metrics.value(i.metrics.reconnects, { reason: 'stale' })).toBe(0);
+    expect(await staleReconnects(i)).toBe(0);
+    expect(i.supervisor.connected).toBe(true);
   });
 
   it('is refused without the right API key and reports unhealthy', async () => {

@@ -44,7 +44,7 @@ export async function startScriptedExchange(apiKey = 'test-key'): Promise<Script
     sendText(socket, text) {
       socket.send(text);
     },
-    async waitForConnections(n, timeoutMs = 5000) {
+    async waitForConnections(n, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       while (open().length < n) {
         if (Date.now() > deadline) throw new Error(`Expected ${n} connections, have ${open().length}.`);

@@ -72,7 +72,7 @@ describe('SBE WebSocket streams', () => {
       result: null,
       id: 1,
     });
-    await waitFor(() => c.binary.length > 0, 5000, 'a frame after SUBSCRIBE');
+    await waitFor(() => c.binary.length > 0, 20_000, 'a frame after SUBSCRIBE');
     expect(await ask({ method: 'LIST_SUBSCRIPTIONS', id: 'list2' })).toEqual({
       result: ['btcusdt@depth', 'btcusdt@trade'],
       id: 'list2',
@@ -98,7 +98,7 @@ describe('SBE WebSocket streams', () => {
     const pinging = await startVenue({ source: { kind: 'sim', seed: 3 }, pingIntervalMs: 300 });
     try {
       const c = await connect(`${pinging.wsUrl}/ws/btcusdt@trade`);
-      await waitFor(() => c.pings >= 2, 5000, 'two pings');
+      await waitFor(() => c.pings >= 2, 20_000, 'two pings');
       for (let i = 0; i < 7; i++) c.send({ method: 'LIST_SUBSCRIPTIONS', id: i });
       expect((await c.closed).code).toBe(1008);
       expect(pinging.stats().ws.closedForRate).toBe(1);
@@ -109,7 +109,7 @@ describe('SBE WebSocket streams', () => {
 
   it('lets a client sync a local book per Binance rules and match the ground truth', async () => {
     const c = await connect(`${venue.wsUrl}/ws/btcusdt@depth`);
-    await waitFor(() => c.binary.length >= 3, 5000, 'buffered diffs');
+    await waitFor(() => c.binary.length >= 3, 20_000, 'buffered diffs');
     const snap = (await getJson(`${venue.restUrl}/api/v3/depth?symbol=BTCUSDT&limit=5000`)).body as {
       lastUpdateId: number;
       bids: [string, string][];
