@@ -74,7 +74,7 @@ export class TruthApi {
         return;
       }
       case '/_venue/truth/oracle': {
-        this.handleOracle(q, send);
+        this.handleOracle(url.searchParams, send);
         return;
       }
       case '/_venue/truth/book':
