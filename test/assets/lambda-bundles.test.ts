@@ -39,8 +39,8 @@ import {
 import { Aggregator } from '../../lambdas/aggregator/aggregator.ts';
 import { RedisHotState } from '../../lambdas/shared/redis/redis-hot-state.ts';
 import { type S3Emulator, startS3Emulator } from '../../local/emulators/s3-emulator.ts';
-import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
 import { startVenue, type Venue } from '../../local/venue/index.ts';
+import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
 import { bundleDir, synthPipeline } from '../infra/helpers.ts';
 import { toRecords } from '../support/depth-feed.ts';
 import { type LocalAwsEndpoint, startLocalAwsEndpoint } from '../support/local-aws-endpoint.ts';

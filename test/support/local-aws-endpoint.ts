@@ -9,7 +9,7 @@
  *   /RollbackTransaction) executed on PGlite, for the cluster and secret ARNs given;
  * - everything else (S3) is passed through to s3rver unchanged (its SigV4 check sees the same Host).
  */
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PGlite } from '@electric-sql/pglite';
 
