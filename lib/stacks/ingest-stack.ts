@@ -37,6 +37,7 @@ export const INGESTOR_BUILD_CONTEXT = [
   'core',
   'lambdas/shared',
   'native',
+  'containers/build.sh',
   'containers/sbe-ingestor',
 ] as const;
 

@@ -76,8 +76,8 @@ export const TRAINER_BUILD_CONTEXT = [
   'package-lock.json',
   'core',
   'lambdas/shared',
-  'lambdas/data-connector',
   'native',
+  'containers/build.sh',
   'containers/trainer',
 ] as const;
 
@@ -88,6 +88,7 @@ export const INFERENCE_BUILD_CONTEXT = [
   'package-lock.json',
   'core',
   'lambdas/shared',
+  'containers/build.sh',
   'containers/inference',
 ] as const;
 

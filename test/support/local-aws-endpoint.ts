@@ -7,7 +7,8 @@
  *   for `Event` invocations as Lambda does;
  * - the RDS Data API (REST JSON: /Execute, /BatchExecute, /BeginTransaction, /CommitTransaction,
  *   /RollbackTransaction) executed on PGlite, for the cluster and secret ARNs given;
- * - everything else (S3) is passed through to s3rver unchanged (its SigV4 check sees the same Host).
+ * - Kinesis (JSON 1.1, `X-Amz-Target: Kinesis_20131202.*`) is passed through to kinesalite, and
+ *   everything else (S3) to s3rver, unchanged (their SigV4 checks see the same Host).
  */
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,6 +25,8 @@ export interface LocalAwsEndpointOptions {
   secrets: Readonly<Record<string, string>>;
   /** Where S3 requests go (s3rver). */
   s3Endpoint: string;
+  /** Where Kinesis requests go (kinesalite). */
+  kinesisEndpoint?: string;
   dataApi?: { db: PGlite; clusterArn: string; secretArn: string };
 }
 
@@ -126,8 +129,8 @@ export async function startLocalAwsEndpoint(o: LocalAwsEndpointOptions): Promise
     }
   }
 
-  function passToS3(req: IncomingMessage, res: ServerResponse): void {
-    const target = new URL(o.s3Endpoint);
+  function passTo(endpoint: string, req: IncomingMessage, res: ServerResponse): void {
+    const target = new URL(endpoint);
     const upstream = request(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
       (answer) => {
@@ -146,7 +149,8 @@ export async function startLocalAwsEndpoint(o: LocalAwsEndpointOptions): Promise
       /^\/(Execute|BatchExecute|BeginTransaction|CommitTransaction|RollbackTransaction)$/.exec(
         req.url ?? '',
       )?.[1];
-    if (!target && !invoke && !dataApiOperation) return passToS3(req, res);
+    if (target.startsWith('Kinesis_') && o.kinesisEndpoint) return passTo(o.kinesisEndpoint, req, res);
+    if (!target && !invoke && !dataApiOperation) return passTo(o.s3Endpoint, req, res);
     void body(req).then(async (raw) => {
       if (target === 'secretsmanager.GetSecretValue') {
         const { SecretId } = JSON.parse(raw.toString()) as { SecretId: string };

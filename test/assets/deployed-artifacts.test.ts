@@ -15,8 +15,17 @@
  * (`Fn::ImportValue`, `Ref`) resolve to the local stand-ins by name; a reference this test does not
  * know fails it, and a variable the template forgot fails the handler's own parsing.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import {
+  chmodSync,
+  cpSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -27,17 +36,33 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
+  AWS_REGION,
+  BINANCE_API_KEY_SECRET_ARN,
   BINANCE_REST_URL,
+  BINANCE_WS_URL,
   BRONZE_BUCKET,
   DB_CLUSTER_ARN,
   DB_SECRET_ARN,
+  HTTP_PORT,
+  MODELS_BUCKET,
   POWERTOOLS_SERVICE_NAME,
   REANCHOR_FUNCTION_NAME,
   REDIS_AUTH_SECRET_ARN,
   REDIS_URL,
+  STREAM_BESTBIDASK,
+  STREAM_DEPTH,
+  STREAM_TRADE,
 } from '../../core/config/environment-names.ts';
 import { Aggregator } from '../../lambdas/aggregator/aggregator.ts';
 import { RedisHotState } from '../../lambdas/shared/redis/redis-hot-state.ts';
+import { INGESTOR_BUILD_CONTEXT, INGESTOR_DOCKERFILE } from '../../lib/stacks/ingest-stack.ts';
+import {
+  INFERENCE_BUILD_CONTEXT,
+  INFERENCE_DOCKERFILE,
+  TRAINER_BUILD_CONTEXT,
+  TRAINER_DOCKERFILE,
+} from '../../lib/stacks/ml-stack.ts';
+import { type KinesisEmulator, startKinesisEmulator } from '../../local/emulators/kinesis-emulator.ts';
 import { type S3Emulator, startS3Emulator } from '../../local/emulators/s3-emulator.ts';
 import { startVenue, type Venue } from '../../local/venue/index.ts';
 import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
@@ -67,7 +92,16 @@ const LOCAL = {
   dbSecretArn: `arn:aws:secretsmanager:${REGION}:000000000000:secret:warehouse`,
   reanchorName: 'btcusdt-dev-re-anchor',
   bucket: 'btcusdt-dev-bronze-assets',
+  modelsBucket: 'btcusdt-dev-models-assets',
+  binanceKeyArn: `arn:aws:secretsmanager:${REGION}:000000000000:secret:binance-api-key`,
+  streams: {
+    trade: 'market-sbe-trade-dev',
+    bestBidAsk: 'market-sbe-bestbidask-dev',
+    depth: 'market-sbe-depth-dev',
+  },
 };
+/** The user the images run as (`USER node` there); unprivileged here, so read-only means read-only. */
+const NOBODY = { uid: 65534, gid: 65534 };
 
 type Json = Record<string, unknown>;
 interface Outcome {
@@ -92,6 +126,7 @@ const fn = (service: string) => {
 
 let venue: Venue;
 let s3: S3Emulator;
+let kinesis: KinesisEmulator;
 let aws: LocalAwsEndpoint;
 let db: PGlite;
 let redisServer: ChildProcess;
@@ -112,11 +147,17 @@ function freePort(): Promise<number> {
 
 beforeAll(async () => {
   venue = await startVenue({ source: { kind: 'sim', seed: 5, speed: 1 } });
-  s3 = await startS3Emulator({ buckets: [LOCAL.bucket], region: REGION });
+  s3 = await startS3Emulator({ buckets: [LOCAL.bucket, LOCAL.modelsBucket], region: REGION });
+  kinesis = await startKinesisEmulator(0, REGION);
+  for (const name of Object.values(LOCAL.streams)) await kinesis.createStream(name);
   db = await PGlite.create();
   aws = await startLocalAwsEndpoint({
-    secrets: { [LOCAL.redisSecretArn]: JSON.stringify({ token: REDIS_TOKEN }) },
+    secrets: {
+      [LOCAL.redisSecretArn]: JSON.stringify({ token: REDIS_TOKEN }),
+      [LOCAL.binanceKeyArn]: JSON.stringify({ apiKey: 'local-venue-key' }),
+    },
     s3Endpoint: s3.endpoint,
+    kinesisEndpoint: kinesis.endpoint,
     dataApi: { db, clusterArn: LOCAL.clusterArn, secretArn: LOCAL.dbSecretArn },
   });
   // Its own redis-server, requiring the token the secret holds: the AUTH path runs for real.
@@ -159,6 +200,7 @@ afterAll(async () => {
   redisServer?.kill();
   await aws?.close();
   await s3?.close();
+  await kinesis?.close();
   await db?.close();
   await venue?.close();
   for (const dir of workDirs) rmSync(dir, { recursive: true, force: true });
@@ -397,5 +439,184 @@ describe('Lambda bundles from cdk.out, executed as the Lambda Node.js runtime ru
       expect(outcome).toMatchObject({ ok: false, errorType: 'Runtime.ImportModuleError' });
       expect(outcome.errorMessage).toMatch(/REDIS_URL/);
     });
+  });
+});
+
+/** The container of a task or job definition in a template: its variables as name → value. */
+function containerEnvironment(resource: Json): Record<string, unknown> {
+  const list = ((resource.ContainerDefinitions as Json[] | undefined)?.[0]?.Environment ??
+    (resource.ContainerProperties as Json | undefined)?.Environment ??
+    []) as { Name: string; Value: unknown }[];
+  return Object.fromEntries(list.map((v) => [v.Name, v.Value]));
+}
+
+/** What the image runs: its Dockerfile's CMD or ENTRYPOINT (exec form), and its ENV. */
+function imageOf(dockerfile: string): { command: string[]; env: Record<string, string> } {
+  const text = readFileSync(dockerfile, 'utf8');
+  const runtime = text.slice(text.lastIndexOf('\nFROM '));
+  const exec = /^(?:CMD|ENTRYPOINT) (\[.*\])$/m.exec(runtime)?.[1];
+  if (!exec) throw new Error(`${dockerfile}: no exec-form CMD or ENTRYPOINT in the runtime stage.`);
+  const env: Record<string, string> = {};
+  for (const line of runtime.match(/^ENV .*$/gm) ?? []) {
+    for (const [, k, v] of line.slice(4).matchAll(/(\w+)=(\S+)/g)) env[k as string] = v as string;
+  }
+  return { command: JSON.parse(exec) as string[], env };
+}
+
+/**
+ * `docker build` here: the build context holds only the paths the stack's allowlist names (what the
+ * Dockerfile may COPY), so a source file the bundle needs from outside it fails the build here as it
+ * would in Docker; the build stage's `npm ci` is the repository's node_modules.
+ */
+function buildImage(service: string, context: readonly string[]): string {
+  const work = mkdtempSync(path.join(tmpdir(), `image-${service}-`));
+  workDirs.push(work);
+  const ctx = path.join(work, 'context');
+  for (const entry of context) cpSync(entry, path.join(ctx, entry), { recursive: true });
+  symlinkSync(path.resolve('node_modules'), path.join(ctx, 'node_modules'));
+  const app = path.join(work, 'app');
+  execFileSync('bash', [path.join(ctx, 'containers', 'build.sh'), service, app], { stdio: 'pipe' });
+  return app;
+}
+
+/** A read-only root: the image's files and folders unwritable for the unprivileged user that runs it. */
+function makeReadOnly(dir: string): void {
+  chmodSync(path.dirname(dir), 0o755);
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    const full = path.join(entry.parentPath, entry.name);
+    if (!entry.isSymbolicLink()) chmodSync(full, entry.isDirectory() ? 0o555 : 0o444);
+  }
+  chmodSync(dir, 0o555);
+}
+
+async function healthOf(
+  port: number,
+  child: ChildProcess,
+  log: () => string,
+): Promise<{ status: number; body: Json }> {
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null)
+      throw new Error(`exited ${child.exitCode} before answering /health:\n${log()}`);
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/health`);
+      if (r.ok) return { status: r.status, body: (await r.json()) as Json };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no healthy answer on /health:\n${log()}`);
+}
+
+/** Starts the built image as the task definition runs it and waits for /health to answer 2xx. */
+async function startAsTask(
+  service: string,
+  dockerfile: string,
+  app: string,
+  templateEnv: Record<string, unknown>,
+  local: Record<string, string>,
+): Promise<{ health: { status: number; body: Json }; stop: () => void }> {
+  const image = imageOf(dockerfile);
+  const port = await freePort();
+  const env: Record<string, string> = { ...image.env, PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: app };
+  for (const [name, value] of Object.entries(templateEnv)) {
+    if (local[name] !== undefined) env[name] = local[name];
+    else if (typeof value === 'string') env[name] = value;
+    else throw new Error(`${service}: ${name} is ${JSON.stringify(value)}, which this test cannot resolve.`);
+  }
+  // The template's HTTP_PORT (8080) may be taken on this machine: the port is the one thing moved.
+  Object.assign(env, {
+    [HTTP_PORT]: String(port),
+    AWS_ENDPOINT_URL: aws.url,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+  });
+  makeReadOnly(app);
+  const [program, ...args] = image.command;
+  const child = spawn(program === 'node' ? process.execPath : (program as string), args, {
+    cwd: app,
+    env,
+    ...NOBODY,
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d));
+  child.stderr?.on('data', (d: Buffer) => (output += d));
+  try {
+    const health = await healthOf(port, child, () => output.slice(-3000));
+    return { health, stop: () => child.kill('SIGTERM') };
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+}
+
+const ingestorTask = () =>
+  Object.values(dev.ingest.findResources('AWS::ECS::TaskDefinition'))[0]?.Properties as Json;
+const inferenceTask = () =>
+  Object.values(dev.ml.findResources('AWS::ECS::TaskDefinition'))[0]?.Properties as Json;
+
+describe('container builds (containers/build.sh, the steps each Dockerfile runs), started as their task definitions run them', () => {
+  it('each Dockerfile builds through containers/build.sh, from an entry point, in a context the stack lists', () => {
+    for (const dockerfile of [INGESTOR_DOCKERFILE, INFERENCE_DOCKERFILE, TRAINER_DOCKERFILE]) {
+      const service = path.basename(path.dirname(dockerfile));
+      expect(readFileSync(dockerfile, 'utf8')).toContain(`RUN bash containers/build.sh ${service} /out`);
+    }
+    expect(ingestorTask().ContainerDefinitions).toMatchObject([{ ReadonlyRootFilesystem: true }]);
+    expect(inferenceTask().ContainerDefinitions).toMatchObject([{ ReadonlyRootFilesystem: true }]);
+  });
+
+  it('sbe-ingestor: built, started read-only with its task environment, answers /health with the venue connected', async () => {
+    const app = buildImage('sbe-ingestor', INGESTOR_BUILD_CONTEXT);
+    expect(readdirSync(app).sort()).toEqual(['dist', 'main.mjs', 'main.mjs.map']);
+    const task = ingestorTask();
+    const { health, stop } = await startAsTask(
+      'sbe-ingestor',
+      INGESTOR_DOCKERFILE,
+      app,
+      containerEnvironment(task),
+      {
+        [STREAM_TRADE]: LOCAL.streams.trade,
+        [STREAM_BESTBIDASK]: LOCAL.streams.bestBidAsk,
+        [STREAM_DEPTH]: LOCAL.streams.depth,
+        [BINANCE_API_KEY_SECRET_ARN]: LOCAL.binanceKeyArn,
+        [BINANCE_WS_URL]: venue.wsUrl,
+        [AWS_REGION]: REGION,
+      },
+    );
+    stop();
+    expect(health.status).toBe(200);
+  });
+
+  it('inference: built, started read-only with its task environment, answers /health with Redis reached', async () => {
+    const app = buildImage('inference', INFERENCE_BUILD_CONTEXT);
+    const task = inferenceTask();
+    const { health, stop } = await startAsTask(
+      'inference',
+      INFERENCE_DOCKERFILE,
+      app,
+      containerEnvironment(task),
+      {
+        [REDIS_URL]: `redis://127.0.0.1:${redisPort}`,
+        [REDIS_AUTH_SECRET_ARN]: LOCAL.redisSecretArn,
+        [MODELS_BUCKET]: LOCAL.modelsBucket,
+        [BRONZE_BUCKET]: LOCAL.bucket,
+        [AWS_REGION]: REGION,
+      },
+    );
+    stop();
+    expect(health.status).toBe(200);
+    expect(health.body).toMatchObject({
+      components: expect.objectContaining({ redis: { status: 'healthy' } }),
+    });
+  });
+
+  it('trainer: built in its context with the decoder beside the bundle (its run on local data: see the report)', () => {
+    const app = buildImage('trainer', TRAINER_BUILD_CONTEXT);
+    expect(readdirSync(app).sort()).toEqual(['dist', 'main.mjs', 'main.mjs.map']);
+    expect(
+      readFileSync(path.join(app, 'dist', 'sbe_decoder.wasm')).equals(
+        readFileSync('native/dist/sbe_decoder.wasm'),
+      ),
+    ).toBe(true);
   });
 });
