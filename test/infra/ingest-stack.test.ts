@@ -291,7 +291,7 @@ describe('IngestStack: the container image', () => {
       [...new Set(INGESTOR_BUILD_CONTEXT.map((p) => p.split('/')[0]))].sort(),
     );
     expect(fs.readdirSync(path.join(context, 'lambdas'))).toEqual(['shared']);
-    expect(fs.readdirSync(path.join(context, 'containers'))).toEqual(['sbe-ingestor']);
+    expect(fs.readdirSync(path.join(context, 'containers'))).toEqual(['build.sh', 'sbe-ingestor']);
     expect(fs.existsSync(path.join(context, 'native', 'dist', 'sbe_decoder.wasm'))).toBe(true);
   });
 });
