@@ -1,8 +1,9 @@
 /**
  * What bronze holds at the end of a session, checked the way the gap detector checks it: every
  * trade id the REST aggTrades cover must be in the archived trade stream or in the back-fill.
- * The count of ids still missing is the run summary's "no trade-id gap in bronze" figure. And the
- * feature parity of what inference served with a replay of bronze.
+ * The count of ids still missing is the run summary's "no trade-id gap in bronze" figure, with its
+ * coverage: the ids REST let it check out of the ids the stream spanned (0 gaps means none only when
+ * that is all of them). And the feature parity of what inference served with a replay of bronze.
  */
 import { datasetPrefix } from '../core/bronze/bronze-keys.ts';
 import type { AggTradeLine, StreamFrameLine } from '../core/bronze/bronze-lines.ts';
@@ -21,6 +22,10 @@ export interface TradeIdAudit {
   missingIds: number;
   /** The highest trade id the audit could decide. */
   checkedThrough: number | null;
+  /** Trade ids the stream spanned (its first to its newest): what the session must hold. */
+  idsSeen: number;
+  /** Of those, the ids REST aggTrades cover up to the newest both sides reached: what was checked. */
+  idsChecked: number;
   streamedTrades: number;
   backfilledTrades: number;
 }
@@ -49,11 +54,40 @@ export async function auditTradeIds(reader: BronzeReader, symbol: string): Promi
     for (const agg of await reader.read<AggTradeLine>(key)) aggs.push([agg.a, agg.f, agg.l, agg.T]);
   }
   const check = findTradeIdGaps(aggs, held, undefined, streamStartId);
+  const streamMax = held.max;
+  const idsSeen = streamStartId !== undefined && streamMax !== undefined ? streamMax - streamStartId + 1 : 0;
+  let idsChecked = 0;
+  if (streamStartId !== undefined && check.checkedThrough !== undefined) {
+    const through = check.checkedThrough;
+    // Aggregates cover disjoint trade-id ranges: sum their overlap with the decided span.
+    for (const [, f, l] of aggs)
+      idsChecked += Math.max(0, Math.min(l, through) - Math.max(f, streamStartId) + 1);
+  }
   return {
     missingIds: check.gaps.reduce((n, g) => n + g.toId - g.fromId + 1, 0),
     checkedThrough: check.checkedThrough ?? null,
+    idsSeen,
+    idsChecked,
     streamedTrades,
     backfilledTrades,
+  };
+}
+
+/** The summary's figure: the missing ids if any; 0 only for a fully checked range; else null. */
+export function tradeIdGapFigure(audit: TradeIdAudit): number | null {
+  if (audit.missingIds > 0) return audit.missingIds;
+  return audit.idsSeen > 0 && audit.idsChecked === audit.idsSeen ? 0 : null;
+}
+
+export function tradeIdCoverage(audit: TradeIdAudit): {
+  checked: number;
+  seen: number;
+  ratio: number | null;
+} {
+  return {
+    checked: audit.idsChecked,
+    seen: audit.idsSeen,
+    ratio: audit.idsSeen > 0 ? Math.round((audit.idsChecked / audit.idsSeen) * 10_000) / 10_000 : null,
   };
 }
 

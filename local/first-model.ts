@@ -89,7 +89,8 @@ export class FirstModelTrainer {
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, ['--import', 'tsx', TRAINER, '--data', dataDir], {
         env: { ...process.env, MODEL_STORE_DIR: this.modelStoreDir, POWERTOOLS_LOG_LEVEL: 'INFO' },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        // The IPC channel closes when this process dies, however: the trainer exits with it.
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       });
       let lastLine = '';
       const onLine = (chunk: Buffer) => {
@@ -101,8 +102,8 @@ export class FirstModelTrainer {
           }
         }
       };
-      child.stdout.on('data', onLine);
-      child.stderr.on('data', onLine);
+      child.stdout?.on('data', onLine);
+      child.stderr?.on('data', onLine);
       child.once('error', reject);
       child.once('exit', (exitCode) => resolve({ exitCode, lastLine: lastLine.slice(0, 500) }));
     });

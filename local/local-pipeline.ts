@@ -13,6 +13,7 @@ import { ModelProvider } from '../containers/inference/model-provider.ts';
 import { ServedVectorLog } from '../containers/inference/served-vector-log.ts';
 import { SwitchLog } from '../containers/inference/switch-log.ts';
 import { SbeIngestor } from '../containers/sbe-ingestor/sbe-ingestor.ts';
+import { redactCredentials } from '../core/config/redact.ts';
 import { symbolKeys } from '../core/hot-state/keys.ts';
 import { kinesisStreamNames } from '../core/market/streams.ts';
 import type { ParityReport } from '../core/model/feature-parity.ts';
@@ -30,6 +31,7 @@ import { systemClock } from '../lambdas/rest-poller/guarded-rest.ts';
 import { createRestPollerHandler } from '../lambdas/rest-poller/handler.ts';
 import { RestPoller } from '../lambdas/rest-poller/rest-poller.ts';
 import { BinanceRestClient } from '../lambdas/shared/binance/binance-rest-client.ts';
+import { RedisRestLimiter, restLimitScope } from '../lambdas/shared/binance/redis-rest-limiter.ts';
 import { S3BronzeReader } from '../lambdas/shared/bronze/s3-bronze-reader.ts';
 import { S3BronzeWriter } from '../lambdas/shared/bronze/s3-bronze-writer.ts';
 import { S3CheckpointStore } from '../lambdas/shared/bronze/s3-checkpoint-store.ts';
@@ -43,13 +45,20 @@ import type { SqlClient } from '../lambdas/shared/sql/sql-client.ts';
 import { createStreamArchiverHandler } from '../lambdas/stream-archiver/handler.ts';
 import { StreamArchiver } from '../lambdas/stream-archiver/stream-archiver.ts';
 import { WasmSbeDecoder } from '../native/wasm-decoder.ts';
-import { auditFeatureParity, auditTradeIds, type TradeIdAudit } from './bronze-audit.ts';
+import {
+  auditFeatureParity,
+  auditTradeIds,
+  type TradeIdAudit,
+  tradeIdCoverage,
+  tradeIdGapFigure,
+} from './bronze-audit.ts';
 import type { SourceChoice, StartOptions } from './cli-options.ts';
 import { type KinesisEmulator, startKinesisEmulator } from './emulators/kinesis-emulator.ts';
 import { type S3Emulator, startS3Emulator } from './emulators/s3-emulator.ts';
 import { FirstModelTrainer } from './first-model.ts';
 import { KinesisEventSource } from './kinesis-event-source.ts';
 import { ReanchorRunner } from './reanchor-runner.ts';
+import { type KeySpaceLock, lockKeySpace } from './redis-key-space-lock.ts';
 import { ensureRedis, type LocalRedis } from './redis-server.ts';
 import type { RunSummary } from './run-summary.ts';
 import { LocalSchedule } from './scheduler.ts';
@@ -150,6 +159,7 @@ export class LocalPipeline {
   s3: S3Emulator | undefined;
   private schedules: LocalSchedule[] = [];
   private localRedis: LocalRedis | undefined;
+  private keySpace: KeySpaceLock | undefined;
   redis: Redis | undefined;
   store: RedisHotState | undefined;
   venue: Venue | undefined;
@@ -164,6 +174,8 @@ export class LocalPipeline {
   private tradeAudit: TradeIdAudit | undefined;
   private parity: ParityReport | undefined;
   private snapshots: ArchivingSnapshotSource | undefined;
+  /** The REST clients of the re-anchor, the poller and the gap detector (one limiter, as in AWS). */
+  private readonly restClients: BinanceRestClient[] = [];
   private staleAtEnd: string | null = null;
   private truthTimer: NodeJS.Timeout | undefined;
   private startedAtMs = 0;
@@ -214,6 +226,12 @@ export class LocalPipeline {
     this.redis = connectRedis(this.localRedis.url, undefined, (level, message, fields) =>
       this.log(level, message, fields),
     );
+    // One owner per key space: a second run on the same database and symbols stops here, naming the first.
+    this.keySpace = await lockKeySpace(
+      this.redis,
+      this.options.symbols,
+      redactCredentials(this.localRedis.url),
+    );
     // A local run owns its symbols' hot state: stale books or trade ids from an earlier run go.
     for (const symbol of this.options.symbols) await this.dropSymbol(symbol);
     this.store = new RedisHotState(this.redis);
@@ -223,12 +241,16 @@ export class LocalPipeline {
     // The raw-stream archive, the REST poller and the re-anchor write bronze to S3 (s3rver, in process).
     this.s3 = await startS3Emulator({ buckets: [BRONZE_BUCKET_LOCAL], region: this.kinesis.region });
     const writer = new S3BronzeWriter(this.s3.client, BRONZE_BUCKET_LOCAL);
+    // Every REST caller shares one weight budget and Retry-After gate in Redis, as the Lambdas do (ADR 0075).
+    const limiter = new RedisRestLimiter(this.redis, { scope: restLimitScope(restUrl) });
+    const restClient = () => {
+      const client = new BinanceRestClient(restUrl, 10_000, undefined, limiter);
+      this.restClients.push(client);
+      return client;
+    };
 
-    this.snapshots = new ArchivingSnapshotSource(
-      new BinanceRestClient(restUrl),
-      writer,
-      nowUs,
-      (error, key) => this.log('error', 'snapshot not archived to bronze', { key, error: String(error) }),
+    this.snapshots = new ArchivingSnapshotSource(restClient(), writer, nowUs, (error, key) =>
+      this.log('error', 'snapshot not archived to bronze', { key, error: String(error) }),
     );
     this.reanchors = new ReanchorRunner(
       new ReAnchor({
@@ -236,6 +258,7 @@ export class LocalPipeline {
         decoder: new WasmSbeDecoder(),
         snapshots: this.snapshots,
         nowUs,
+        limiter,
       }),
       this.redis,
       this.log,
@@ -327,7 +350,7 @@ export class LocalPipeline {
     const pollerHandler = createRestPollerHandler({
       poller: new RestPoller(
         {
-          rest: new BinanceRestClient(restUrl),
+          rest: restClient(),
           writer,
           reader,
           checkpoints,
@@ -352,7 +375,7 @@ export class LocalPipeline {
           checkpoints,
           signals: new RedisGapSignals(this.redis),
           reanchor: { trigger: async ({ symbol }) => this.reanchors?.request(symbol) },
-          rest: new BinanceRestClient(restUrl),
+          rest: restClient(),
           decoder: new WasmSbeDecoder(),
           nowMs: () => Date.now(),
         },
@@ -587,8 +610,10 @@ export class LocalPipeline {
     await this.servedLog?.stop().catch(() => {});
     const flushed = (await this.ingestor?.stop(10_000)) ?? true;
     const drained = (await Promise.all(this.eventSources.map((s) => s.drain(10_000)))).every(Boolean);
-    // At the end, the whole book (every level within a snapshot's depth), not just the top.
-    await this.checkAgainstVenue(FULL_BOOK_LEVELS);
+    // At the end, the whole book (every level within the last snapshot's depth), not just the top.
+    await this.checkAgainstVenue(
+      Math.min(FULL_BOOK_LEVELS, this.reanchors?.lastSwap?.snapshotLimit ?? FULL_BOOK_LEVELS),
+    );
     this.figures.fullBookChecks++;
     // A last poll and gap check so that the session's final seconds are covered too.
     for (const schedule of this.schedules) await schedule.runNow();
@@ -623,6 +648,7 @@ export class LocalPipeline {
     await this.kinesis?.close();
     await this.s3?.close();
     await this.sql?.close();
+    await this.keySpace?.release();
     this.redis?.disconnect();
     await this.localRedis?.stop();
     return flushed && drained;
@@ -699,6 +725,47 @@ export class LocalPipeline {
     };
   }
 
+  /** What every REST caller sent and was refused, and why re-anchors waited (instead of a ban). */
+  private restSummary(): RunSummary['rest'] {
+    const sum = (pick: (c: BinanceRestClient['counters']) => number) =>
+      this.restClients.reduce((n, c) => n + pick(c.counters), 0);
+    const deferred: Record<string, number> = {};
+    for (const c of this.restClients) {
+      for (const [reason, n] of Object.entries(c.counters.deferred))
+        deferred[reason] = (deferred[reason] ?? 0) + n;
+    }
+    const runner = this.reanchors;
+    const reanchorsDeferred = { ...(runner?.deferred ?? {}) };
+    const snapshotDepths: Record<string, number> = {};
+    for (const r of runner?.results ?? []) {
+      if (r.status === 'swapped')
+        snapshotDepths[r.snapshotLimit] = (snapshotDepths[r.snapshotLimit] ?? 0) + 1;
+    }
+    const waits = Object.values(reanchorsDeferred).reduce((n, k) => n + k, 0);
+    const shallow = Object.entries(snapshotDepths).filter(([limit]) => Number(limit) < FULL_BOOK_LEVELS);
+    const reasons: string[] = [];
+    if (shallow.length > 0 || waits > 0) {
+      reasons.push(
+        `the gap rate outran the REST weight budget: ${shallow.reduce((n, [, k]) => n + k, 0)} re-anchors took a shallower snapshot and ${waits} waited for REST (${
+          Object.entries(reanchorsDeferred)
+            .map(([r, n]) => `${r} ${n}`)
+            .join(', ') || 'none'
+        }), rather than earn a ban`,
+      );
+    }
+    return {
+      requests: sum((c) => c.requests),
+      weight: sum((c) => c.weight),
+      rateLimited429: sum((c) => c.rateLimited429),
+      banned418: sum((c) => c.banned418),
+      deferred,
+      reanchorsDeferred,
+      reanchorsCoalesced: runner?.coalesced ?? 0,
+      snapshotDepths,
+      reason: reasons.length > 0 ? reasons.join('; ') : null,
+    };
+  }
+
   private async dropSymbol(symbol: string): Promise<void> {
     const redis = this.redis as Redis;
     const k = symbolKeys(symbol);
@@ -754,6 +821,7 @@ export class LocalPipeline {
         fullBookChecks: f.fullBookChecks,
       },
       predictions: this.predictionSummary(),
+      rest: this.restSummary(),
       featureParity: this.parity
         ? {
             served: this.parity.served,
@@ -776,7 +844,8 @@ export class LocalPipeline {
       },
       bronze: {
         objects: f.bronzeObjects,
-        tradeIdGaps: this.tradeAudit?.missingIds ?? null,
+        tradeIdGaps: this.tradeAudit ? tradeIdGapFigure(this.tradeAudit) : null,
+        tradeIdCoverage: this.tradeAudit ? tradeIdCoverage(this.tradeAudit) : null,
         tradeIdGapsFoundAndBackfilled: f.tradeIdGaps,
         tradeIdsCheckedThrough: this.tradeAudit?.checkedThrough ?? null,
         framesArchived: f.framesArchived,

@@ -59,6 +59,27 @@ export interface RunSummary {
     switches: { timeMs: number; from: string; to: string; reason: string }[];
   };
   /**
+   * REST as every caller (re-anchor, poller, gap-detector back-fill) used it, through the IP's one
+   * shared weight budget and Retry-After gate.
+   */
+  rest: {
+    requests: number;
+    weight: number;
+    rateLimited429: number;
+    /** IP bans: must stay 0. */
+    banned418: number;
+    /** Requests not sent because the shared limiter said wait, by reason. */
+    deferred: Record<string, number>;
+    /** Re-anchors that waited for REST, by reason (retry-after, banned, weight-budget). */
+    reanchorsDeferred: Record<string, number>;
+    /** Re-anchor requests that joined one already pending. */
+    reanchorsCoalesced: number;
+    /** Swapped re-anchors by the depth limit of their snapshot. */
+    snapshotDepths: Record<string, number>;
+    /** Why re-anchors were shallower or waited (null: they never had to). */
+    reason: string | null;
+  };
+  /**
    * Every vector inference served (bronze `features/served`) against a replay of the session's bronze
    * on the 100 ms grid: identical means equal bit for bit. Null when it could not be checked.
    */
@@ -95,9 +116,13 @@ export interface RunSummary {
     objects: number;
     /**
      * Trade ids REST aggTrades cover that bronze still lacks at the end (stream archive plus the gap
-     * detector's back-fill): 0 means complete. Null when it could not be checked.
+     * detector's back-fill). 0 only when every id the stream spanned was checked (coverage 1): none
+     * in a fully checked range. Null when nothing was missing in a partly checked range, or nothing
+     * could be checked: `tradeIdCoverage` says how much was.
      */
     tradeIdGaps: number | null;
+    /** Ids checked (REST covered them) out of the ids the stream spanned; ratio = checked / seen. */
+    tradeIdCoverage: { checked: number; seen: number; ratio: number | null } | null;
     /** Trade-id gaps the gap detector found in the stream (and back-filled) during the run. */
     tradeIdGapsFoundAndBackfilled: number;
     tradeIdsCheckedThrough: number | null;

@@ -16,6 +16,7 @@ import {
   wantsHelp,
 } from './cli-options.ts';
 import { assertPortFree, type Dashboard, startDashboard } from './dashboard/dashboard-server.ts';
+import { watchParent } from './parent-watch.ts';
 import { StatusLine } from './status-line.ts';
 
 const COMMAND = 'npm start';
@@ -74,6 +75,11 @@ async function stop(reason: string, failure?: string): Promise<void> {
 
 process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));
+// kill -9 of npm (or tsx) leaves this process behind: stop with them, freeing the port, Redis and the database.
+watchParent((detail) => {
+  log('warn', `the launching process exited (${detail}): stopping`);
+  void stop('launcher exited');
+});
 
 async function failStart(error: unknown): Promise<never> {
   await dashboard?.close().catch(() => {});

@@ -8,7 +8,9 @@
  * (its state saved through the OnlineStateStore port), log any switch of the served candidate to
  * `pred:{S}:switches` and `onSwitch`, rewrite `pred:{S}:candidates` (every rolling scorecard), and
  * ask the oracle, when there is one, for this tick. A stale or missing book or stale features give a
- * flagged record, not a prediction. Latency is measured from the tick to the prediction written.
+ * flagged record, not a prediction; so do features whose state was lost (a Redis restart: book-history
+ * windows missing after the symbol had them). Latency is measured from the tick to the prediction
+ * written.
  */
 import type { ChainableCommander, Redis } from 'ioredis';
 import { withTradeFeatures } from '../../core/features/compute-features.ts';
@@ -16,6 +18,7 @@ import {
   type FeatureVector,
   featureVectorFromJSON,
   featureVectorToJSON,
+  lacksBookHistory,
 } from '../../core/features/feature-names.ts';
 import { symbolKeys } from '../../core/hot-state/keys.ts';
 import type { Forecaster } from '../../core/model/forecaster.ts';
@@ -97,6 +100,8 @@ export class InferenceService {
   flagged = 0;
   /** Flagged ticks by reason (stale book, stale or missing features). */
   readonly flaggedBy: Record<string, number> = {};
+  /** Symbols that have served a vector with every book-history feature (their state was warm). */
+  private readonly hadHistory = new Set<string>();
   failures = 0;
   /** Oracle requests that failed (a local run's venue only). */
   oracleFailures = 0;
@@ -200,12 +205,16 @@ export class InferenceService {
     const features = servedVector(read.featuresJson, read.tradeStateJson);
     const featuresJson = features && JSON.stringify(featureVectorToJSON(features));
     const featureAgeMs = features ? (nowUs() - features.eventTimeUs) / 1000 : Number.NaN;
+    // A symbol that has had full book-history features and now lacks them lost its feature state
+    // (a Redis restart): not served until the state, rebuilt from the next re-anchor, has its windows.
+    const historyLost = features !== undefined && this.hadHistory.has(symbol) && lacksBookHistory(features);
+    if (features && !lacksBookHistory(features)) this.hadHistory.add(symbol);
     const flag =
       top.epoch === 0 || !Number.isFinite(mid)
         ? 'no-book'
         : top.stale
           ? `book-${top.stale}`
-          : !features
+          : !features || historyLost
             ? 'no-features'
             : top.eventTimeUs - features.eventTimeUs > (this.o.maxFeatureAgeUs ?? 5_000_000)
               ? 'stale-features'

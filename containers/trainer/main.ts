@@ -8,6 +8,9 @@ import { serviceLogger } from '../../lambdas/shared/service-logger.ts';
 import { runTrainingCli } from './run-training.ts';
 
 const logger = serviceLogger('trainer');
+// Started by a local run over an IPC channel (local/first-model.ts): die with it, even if it was
+// killed with -9, rather than train on for nobody.
+if (process.send) process.once('disconnect', () => process.exit(1));
 
 try {
   const result = await runTrainingCli({

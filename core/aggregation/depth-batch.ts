@@ -47,6 +47,11 @@ export interface DepthWrite {
   /** Exchange time of the last applied diff (0 if none). */
   lastEventTimeUs: number;
   /**
+   * Exchange time of the newest diff the batch received, applied or not (0 if none): the depth
+   * stream is flowing even while the book is stale and nothing applies.
+   */
+  receivedEventTimeUs: number;
+  /**
    * The instant the batch's feature vector describes: the newest 100 ms grid point its diffs reached
    * or crossed, and the top of the book as of that instant (after the last diff at or before it).
    * Diffs later in the same 100 ms belong to the next instant; an offline replay of the same diffs
@@ -102,6 +107,7 @@ export class DepthBatch {
   private readonly expectedUpdateId: number;
   private markStale: DepthWrite['markStale'];
   private lastEventTimeUs = 0;
+  private receivedEventTimeUs = 0;
   /** Top after the latest applied diff, and the top as of the grid point `gridTimeUs`. */
   private currentTop: BookTop | undefined;
   private gridTop: BookTop | undefined;
@@ -135,6 +141,7 @@ export class DepthBatch {
     receiveTimeUs = 0,
   ): void {
     if (this.logDiffs) this.log.push({ firstUpdateId, lastUpdateId, frame: frame.slice() });
+    if (eventTimeUs > this.receivedEventTimeUs) this.receivedEventTimeUs = eventTimeUs;
     const s = this.state;
     const book = s.book;
     if (!book) {
@@ -260,6 +267,7 @@ export class DepthBatch {
       expectedUpdateId: this.expectedUpdateId,
       updateId: this.state.book?.updateId ?? 0,
       lastEventTimeUs: this.lastEventTimeUs,
+      receivedEventTimeUs: this.receivedEventTimeUs,
       ...(this.gridTop && { featureTimeUs: this.gridTimeUs, featureTop: this.gridTop }),
       bidChanges: [...this.bidChanges],
       askChanges: [...this.askChanges],

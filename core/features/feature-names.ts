@@ -96,3 +96,17 @@ export function featureVectorFromJSON(json: unknown): FeatureVector {
   });
   return { eventTimeUs: j.eventTimeUs as number, values };
 }
+
+/**
+ * Features computed from the book's history (FeatureState: order-flow imbalance, returns, realised
+ * volatility): NaN until the state has observed their window. A vector that lacks them after the
+ * symbol has had them means the state was lost (a Redis restart) and is being rebuilt.
+ */
+export const BOOK_HISTORY_FEATURES: readonly FeatureName[] = FEATURE_NAMES.filter((n) =>
+  /^(ofi|ret|rv)_\d+s/.test(n),
+);
+
+/** True when any book-history feature of the vector is NaN (its state has not observed the window). */
+export function lacksBookHistory(vector: FeatureVector): boolean {
+  return BOOK_HISTORY_FEATURES.some((name) => Number.isNaN(vector.values[FEATURE_INDEX[name]]));
+}

@@ -1,9 +1,11 @@
 /**
  * A share of Binance's request-weight limit for one client. Binance: "Every request will contain
  * X-MBX-USED-WEIGHT-(intervalNum)(intervalLetter) in the response headers which has the current used
- * weight for the IP", REQUEST_WEIGHT 6,000 per 1 MINUTE in calendar-minute windows. The header counts
- * the whole IP, so the re-anchor's snapshots count against the poller's share too: the poller stops
- * at `share` of the limit and leaves the rest to the re-anchor. Pure: time is an argument.
+ * weight for the IP", REQUEST_WEIGHT 6,000 per 1 MINUTE in calendar-minute windows. A client spends
+ * at most `share` of the limit itself, and never sends past the limit the IP (as the header says)
+ * has left. It used to stop at `share` of the IP's whole use, which let a burst of re-anchors starve
+ * it; the IP's total is now kept by the shared limiter every caller goes through
+ * (core/rate-limit/rest-limiter.ts, ADR 0075). Pure: time is an argument.
  */
 
 export interface WeightBudgetOptions {
@@ -17,6 +19,7 @@ const MINUTE_MS = 60_000;
 
 export class WeightBudget {
   readonly allowance: number;
+  readonly limit: number;
   private windowStartMs = Number.NEGATIVE_INFINITY;
   /** Weight the IP used in the window, as the last response said. */
   private observed = 0;
@@ -29,6 +32,7 @@ export class WeightBudget {
     if (!(share > 0 && share <= 1)) throw new RangeError(`Weight share ${share} must be in (0, 1].`);
     if (!(limit > 0)) throw new RangeError(`Weight limit ${limit} must be positive.`);
     this.allowance = Math.floor(limit * share);
+    this.limit = limit;
   }
 
   private roll(nowMs: number): void {
@@ -46,9 +50,17 @@ export class WeightBudget {
     return Math.max(this.observed, this.spent);
   }
 
-  /** True if a request of `weight` keeps the IP's use within this client's share. */
+  /** The weight this client spent in the current window. */
+  spentByThisClient(nowMs: number): number {
+    this.roll(nowMs);
+    return this.spent;
+  }
+
+  /** True if a request of `weight` keeps this client within its share and the IP within the limit. */
   canSpend(weight: number, nowMs: number): boolean {
-    return this.used(nowMs) + weight <= this.allowance;
+    return (
+      this.spentByThisClient(nowMs) + weight <= this.allowance && this.used(nowMs) + weight <= this.limit
+    );
   }
 
   /** After a response: the request's weight and the header's used weight (undefined if absent). */

@@ -10,7 +10,9 @@
  * It reads bronze incrementally (objects it has not seen, from one hour before the newest it has),
  * keeps its state in a checkpoint written after its data (back-fills, ledgers), and rewrites the
  * day's completeness ledger each run. A crashed run is redone from the previous checkpoint: the
- * back-fill and ledger keys are the same, so it overwrites.
+ * back-fill and ledger keys are the same, so it overwrites. A back-fill REST refuses to serve now
+ * (the IP's shared budget is spent, or Binance said back off) stays pending in the state and is
+ * fetched by a later run: the other checks go on meanwhile.
  */
 
 import { parseDecimalMantissa } from '../../core/binance/decimal.ts';
@@ -42,8 +44,10 @@ import { IdIntervals, type IdRange } from '../../core/gaps/id-intervals.ts';
 import { type AggRef, findTradeIdGaps } from '../../core/gaps/trade-id-gaps.ts';
 import { compareMinuteVolumes } from '../../core/gaps/volume-check.ts';
 import { STREAM_KINDS, STREAM_TABLE } from '../../core/market/streams.ts';
+import { RequestDeferredError } from '../../core/rate-limit/rest-limiter.ts';
 import { TemplateId } from '../../core/sbe/abi.ts';
 import type { SbeBatchDecoder } from '../../core/sbe/batch-decoder.ts';
+import { RateLimitedError } from '../shared/binance/binance-rest-client.ts';
 import type { AggTradesById, GapSignals, ReanchorTrigger } from './ports.ts';
 
 export const DETECTOR_JOB = 'gap-detector';
@@ -78,7 +82,12 @@ export interface DetectionResult {
   symbol: string;
   findings: GapFinding[];
   counts: Record<GapReason, number>;
-  backfill: { objects: string[]; tradeIds: IdRange[] };
+  backfill: {
+    objects: string[];
+    tradeIds: IdRange[];
+    /** Aggregate-id ranges still to fetch (REST asked to wait), fetched by a later run. */
+    pending: IdRange[];
+  };
   reanchorsRequested: string[];
   messages: Record<LedgerStream, number>;
   ledgerKeys: string[];
@@ -102,6 +111,8 @@ interface DetectorState {
   reanchorsSeen: number;
   depthSilence: { sinceUs: number; day: string; index: number } | null;
   ledgers: Ledgers;
+  /** Aggregate-id ranges found missing whose back-fill REST deferred (absent in older states). */
+  pendingBackfill?: IdRange[];
 }
 
 const freshState = (): DetectorState => ({
@@ -176,7 +187,8 @@ export class GapDetector {
       state.checkedThroughTradeId ?? undefined,
       state.streamStartId ?? undefined,
     );
-    const backfill = { objects: [] as string[], tradeIds: [] as IdRange[] };
+    const pending: IdRange[] = state.pendingBackfill ?? [];
+    const backfill = { objects: [] as string[], tradeIds: [] as IdRange[], pending };
     for (const gap of check.gaps) {
       const finding: GapFinding = {
         criterion: 'trade-id',
@@ -197,9 +209,11 @@ export class GapDetector {
         durationMs: finding.durationMs,
       });
       touchedDays.add(day);
-      backfill.objects.push(...(await this.backfill(symbol, gap.fromAggId, gap.toAggId)));
+      pending.push([gap.fromAggId, gap.toAggId]);
       backfill.tradeIds.push([gap.fromId, gap.toId]);
     }
+    await this.backfillPending(symbol, pending, backfill.objects);
+    state.pendingBackfill = pending;
     if (check.checkedThrough !== undefined) {
       const through = check.checkedThrough;
       state.checkedThroughTradeId = through;
@@ -308,10 +322,27 @@ export class GapDetector {
       state.streamNewestTimeMs = timeMs;
   }
 
-  /** Fetches aggregates fromAggId..toAggId by id and writes them as their own objects. */
-  private async backfill(symbol: string, fromAggId: number, toAggId: number): Promise<string[]> {
-    const objects: string[] = [];
-    for (let from = fromAggId; from <= toAggId; ) {
+  /**
+   * Back-fills the pending ranges in order, shrinking each as its pages are written; stops at the
+   * first one REST will not serve now (it stays pending, with what is left of it).
+   */
+  private async backfillPending(symbol: string, pending: IdRange[], objects: string[]): Promise<void> {
+    while (pending.length > 0) {
+      const range = pending[0] as IdRange;
+      try {
+        await this.backfill(symbol, range, objects);
+      } catch (error) {
+        if (error instanceof RequestDeferredError || error instanceof RateLimitedError) return;
+        throw error;
+      }
+      pending.shift();
+    }
+  }
+
+  /** Fetches aggregates range[0]..range[1] by id as their own objects, moving range[0] past each page. */
+  private async backfill(symbol: string, range: IdRange, objects: string[]): Promise<void> {
+    const toAggId = range[1];
+    for (let from = range[0]; from <= toAggId; ) {
       const limit = Math.min(PAGE_LIMIT, toAggId - from + 1);
       const page = (await this.deps.rest.aggTrades(symbol, { fromId: from, limit })).filter(
         (a) => a.a <= toAggId,
@@ -327,8 +358,8 @@ export class GapDetector {
       );
       objects.push(key);
       from = last.a + 1;
+      range[0] = from;
     }
-    return objects;
   }
 
   private async hotPathChecks(
@@ -390,8 +421,13 @@ export class GapDetector {
       });
       reasons.push('book-stale');
     }
-    // Time gap: the depth stream's exchange time against bestBidAsk's.
-    const depthUs = meta.eventTimeUs;
+    // Time gap: the depth stream's exchange time against bestBidAsk's. The newest diff received, not
+    // the newest applied: while the book is stale nothing applies, yet the stream is not silent (that
+    // is a stale book, reported above, not a gap in the data).
+    const depthUs =
+      meta.eventTimeUs === undefined && meta.receivedEventTimeUs === undefined
+        ? undefined
+        : Math.max(meta.eventTimeUs ?? 0, meta.receivedEventTimeUs ?? 0);
     const otherUs = signals.bestBidAskEventTimeUs;
     const silentMs = depthUs !== undefined && otherUs !== undefined ? (otherUs - depthUs) / 1000 : 0;
     if (silentMs > this.depthSilenceMs && depthUs !== undefined) {

@@ -19,6 +19,7 @@ import {
 import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
 import { s3Client } from '../shared/aws-clients.ts';
 import { BinanceRestClient } from '../shared/binance/binance-rest-client.ts';
+import { RedisRestLimiter, restLimitScope } from '../shared/binance/redis-rest-limiter.ts';
 import { S3BronzeReader } from '../shared/bronze/s3-bronze-reader.ts';
 import { S3BronzeWriter } from '../shared/bronze/s3-bronze-writer.ts';
 import { S3CheckpointStore } from '../shared/bronze/s3-checkpoint-store.ts';
@@ -45,7 +46,13 @@ const detector = new GapDetector(
     checkpoints: new S3CheckpointStore(s3, bucket),
     signals: new RedisGapSignals(redis),
     reanchor: new LambdaReanchorTrigger(lambda, config[REANCHOR_FUNCTION_NAME]),
-    rest: new BinanceRestClient(config[BINANCE_REST_URL]),
+    // One budget and Retry-After gate with the re-anchor and the REST poller (ADR 0075).
+    rest: new BinanceRestClient(
+      config[BINANCE_REST_URL],
+      10_000,
+      undefined,
+      new RedisRestLimiter(redis, { scope: restLimitScope(config[BINANCE_REST_URL]) }),
+    ),
     // The bundle ships the module next to index.mjs (PipelineFunction's bundledAssets).
     decoder: new WasmSbeDecoder(new URL('./sbe_decoder.wasm', import.meta.url)),
     nowMs: () => Date.now(),

@@ -10,6 +10,8 @@ export interface BookMeta {
   staleSinceUs?: number;
   /** Exchange time of the last depth event applied. */
   eventTimeUs?: number;
+  /** Exchange time of the newest depth diff received, applied or not (the book may be stale). */
+  receivedEventTimeUs?: number;
   updateId?: number;
   /** Re-anchors so far (the swap script counts them). */
   reanchors: number;

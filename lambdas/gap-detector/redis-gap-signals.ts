@@ -1,6 +1,6 @@
 /**
  * GapSignals on Redis (core/hot-state/keys.ts): `ob:{S}:meta` (stale, staleSinceUs, eventTimeUs,
- * updateId, reanchors, reanchoredAtUs), `bba:{S}` eventTimeUs, and the `reanchor:{S}:requests`
+ * receivedEventTimeUs, updateId, reanchors, reanchoredAtUs), `bba:{S}` eventTimeUs, and the `reanchor:{S}:requests`
  * stream the aggregator appends to when it marks the book stale. One pipeline, one round trip.
  */
 import type { Redis } from 'ioredis';
@@ -41,6 +41,7 @@ export class RedisGapSignals implements GapSignals {
     const fields = {
       staleSinceUs: meta.staleSinceUs,
       eventTimeUs: meta.eventTimeUs,
+      receivedEventTimeUs: meta.receivedEventTimeUs,
       updateId: meta.updateId,
       reanchoredAtUs: meta.reanchoredAtUs,
     };

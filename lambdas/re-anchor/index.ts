@@ -1,6 +1,9 @@
 /**
  * Lambda entry of the re-anchor: invoked asynchronously by the aggregator (or the gap detector)
- * with `{ symbol, reason }`. A symbol already being re-anchored answers `locked` (not an error).
+ * with `{ symbol, reason }`. A symbol already being re-anchored answers `locked` (not an error): the
+ * request is coalesced into the pending one. REST calls go through the IP's shared limiter in Redis
+ * (ADR 0075): a re-anchor told to wait briefly waits; a longer wait answers `deferred` (not an error,
+ * so Lambda does not retry into a ban) and the gap detector asks again while the book is stale.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
@@ -15,6 +18,7 @@ import {
 import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
 import { s3Client } from '../shared/aws-clients.ts';
 import { BinanceRestClient } from '../shared/binance/binance-rest-client.ts';
+import { RedisRestLimiter, restLimitScope } from '../shared/binance/redis-rest-limiter.ts';
 import { S3BronzeWriter } from '../shared/bronze/s3-bronze-writer.ts';
 import { connectConfiguredRedis } from '../shared/redis/redis-connection.ts';
 import { lambdaEnvironment, parseEnvironment } from '../shared/runtime-config.ts';
@@ -33,8 +37,9 @@ const aws = { region: config[AWS_REGION], endpoint: config[AWS_ENDPOINT_URL] };
 const redis = await connectConfiguredRedis(config[REDIS_URL], config[REDIS_AUTH_SECRET_ARN], aws);
 const nowUs = () => Math.floor((performance.timeOrigin + performance.now()) * 1000);
 // Every snapshot a book is anchored on goes to bronze too, so the book can be rebuilt offline.
+const limiter = new RedisRestLimiter(redis, { scope: restLimitScope(config[BINANCE_REST_URL]) });
 const snapshots = new ArchivingSnapshotSource(
-  new BinanceRestClient(config[BINANCE_REST_URL]),
+  new BinanceRestClient(config[BINANCE_REST_URL], 10_000, undefined, limiter),
   new S3BronzeWriter(s3Client(aws), bucket),
   nowUs,
   (error, key) => {
@@ -47,16 +52,26 @@ const reanchor = new ReAnchor({
   decoder: new WasmSbeDecoder(new URL('./sbe_decoder.wasm', import.meta.url)),
   snapshots,
   nowUs,
+  limiter,
 });
+/** A deferral this short is waited out inside the invocation (the function's timeout is far longer). */
+const MAX_WAIT_IN_INVOCATION_MS = 15_000;
 
 const event = z.object({ symbol: z.string().regex(/^[A-Z0-9]{2,20}$/), reason: z.string().optional() });
 
 export async function handler(input: unknown): Promise<Omit<ReAnchorResult, 'error'> & { error?: string }> {
   const { symbol, reason } = event.parse(input);
-  const result = await reanchor.run(symbol);
+  let result = await reanchor.run(symbol);
+  if (result.status === 'deferred' && result.retryAfterMs <= MAX_WAIT_IN_INVOCATION_MS) {
+    const waitMs = result.retryAfterMs;
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+    result = await reanchor.run(symbol);
+  }
   // The snapshot's bronze write ran alongside the swap; Lambda may freeze the process once we return.
   await snapshots.flush();
   metrics.addMetric(`Reanchor_${result.status}`, MetricUnit.Count, 1);
+  if (result.status === 'deferred')
+    metrics.addMetric(`ReanchorDeferred_${result.reason}`, MetricUnit.Count, 1);
   if (result.status === 'swapped') {
     metrics.addMetric('ReanchorDuration', MetricUnit.Milliseconds, result.durationMs);
     metrics.addMetric('ReanchorSwap', MetricUnit.Milliseconds, result.swapMs);

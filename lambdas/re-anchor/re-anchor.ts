@@ -8,6 +8,9 @@
  * 4. swap them in with one script that checks the token (a re-anchor whose lock expired cannot
  *    overwrite a newer one) and that no diff arrived since the replay (else catch up and retry);
  * 5. on failure delete the temporary keys and release the lock.
+ * With a shared REST limiter it never asks while any caller of the IP was told to back off (429, 418),
+ * and it picks the snapshot's depth within the minute's remaining weight (core/rate-limit/
+ * snapshot-depth.ts); when none fits it answers `deferred` with the wait, sending nothing.
  * While the book was stale or absent nobody fed the feature state, so the re-anchor advances it
  * through the diffs it replays above the snapshot and swaps it in with the book: the features then
  * follow the book's true history, as an offline replay of bronze computes them (ADR 0030).
@@ -18,10 +21,16 @@ import { syncFromSnapshot } from '../../core/book/sync-from-snapshot.ts';
 import { bookTopFromSides } from '../../core/features/book-top.ts';
 import { FeatureState } from '../../core/features/feature-state.ts';
 import { symbolKeys } from '../../core/hot-state/keys.ts';
+import {
+  RequestDeferredError,
+  type RestLimiter,
+  type RestRefusal,
+} from '../../core/rate-limit/rest-limiter.ts';
+import { chooseSnapshotDepth } from '../../core/rate-limit/snapshot-depth.ts';
 import { Field, LEVEL_STRIDE, Status, TemplateId } from '../../core/sbe/abi.ts';
 import type { SbeBatchDecoder } from '../../core/sbe/batch-decoder.ts';
 import { field } from '../../core/sbe/decoded-batch.ts';
-import type { DepthSnapshot } from '../shared/binance/binance-rest-client.ts';
+import { type DepthSnapshot, RateLimitedError } from '../shared/binance/binance-rest-client.ts';
 import { RELEASE_LOCK, SWAP_BOOK } from '../shared/redis/hot-state-scripts.ts';
 
 export interface SnapshotSource {
@@ -36,8 +45,15 @@ export interface ReAnchorOptions {
   nowUs: () => number;
   /** @default 30_000: far above a re-anchor's ~100 ms, short enough that a dead one frees the symbol soon */
   lockTtlMs?: number;
-  /** REST depth limit: 5000 (weight 250) is the deepest view Binance serves. @default 5000 */
+  /**
+   * The deepest REST depth limit to ask for: 5000 (weight 250) is the deepest view Binance serves.
+   * With a limiter, shallower when the minute's budget is short. @default 5000
+   */
   snapshotLimit?: number;
+  /** The IP's shared REST budget and Retry-After gate (every REST caller's). */
+  limiter?: RestLimiter;
+  /** Wall clock in ms for the limiter. @default Date.now */
+  nowMs?: () => number;
   /** Snapshots fetched before giving up when the log does not connect to them. @default 5 */
   maxSnapshots?: number;
   /** Wait before fetching a newer snapshot (the missing diffs need time to be superseded). @default 250 */
@@ -56,6 +72,8 @@ export type ReAnchorResult =
       replayed: number;
       catchUps: number;
       snapshots: number;
+      /** The depth limit of the snapshot the book was built on. */
+      snapshotLimit: number;
       durationMs: number;
       /** The swap as the caller waits for it: one round trip to Redis and the script. */
       swapMs: number;
@@ -63,6 +81,8 @@ export type ReAnchorResult =
       swapServerMs: number;
     }
   | { status: 'locked'; symbol: string }
+  /** Nothing was sent: REST said back off, or the minute's shared budget is spent. */
+  | { status: 'deferred'; symbol: string; reason: RestRefusal; retryAfterMs: number }
   | { status: 'lost-lock'; symbol: string }
   | { status: 'failed'; symbol: string; error: Error };
 
@@ -123,10 +143,8 @@ export class ReAnchor {
     const temp = k.temporary(token);
     try {
       const feed = await this.featureFeed(symbol);
-      let { book, lastLogId, replayed, snapshots, features, lastTimeUs } = await this.syncedBook(
-        symbol,
-        feed,
-      );
+      let { book, lastLogId, replayed, snapshots, snapshotLimit, features, lastTimeUs } =
+        await this.syncedBook(symbol, feed);
       await this.writeTemporary(temp, book);
       for (let catchUps = 0; catchUps <= (this.o.maxCatchUps ?? 20); catchUps++) {
         if (book.isCrossed())
@@ -170,6 +188,7 @@ export class ReAnchor {
             replayed,
             catchUps,
             snapshots,
+            snapshotLimit,
             durationMs: performance.now() - started,
             swapMs,
             swapServerMs: Number(reply[2]) / 1000,
@@ -199,6 +218,13 @@ export class ReAnchor {
       throw new ReAnchorError(`Diffs kept arriving faster than ${symbol} could be swapped in.`);
     } catch (error) {
       await this.deleteTemporary(temp).catch(() => {});
+      if (error instanceof RequestDeferredError) {
+        return { status: 'deferred', symbol, reason: error.reason, retryAfterMs: error.waitMs };
+      }
+      if (error instanceof RateLimitedError) {
+        const reason = error.status === 418 ? 'banned' : 'retry-after';
+        return { status: 'deferred', symbol, reason, retryAfterMs: error.retryAfterMs };
+      }
       return { status: 'failed', symbol, error: error as Error };
     } finally {
       await this.redis.reanchorRelease(k.reanchorLock, token).catch(() => {});
@@ -228,7 +254,8 @@ export class ReAnchor {
     const k = symbolKeys(symbol);
     const attempts = this.o.maxSnapshots ?? 5;
     for (let snapshots = 1; snapshots <= attempts; snapshots++) {
-      const snapshot = await this.o.snapshots.depth(symbol, this.o.snapshotLimit ?? 5000);
+      const snapshotLimit = await this.snapshotLimit();
+      const snapshot = await this.o.snapshots.depth(symbol, snapshotLimit);
       const log = await this.readLog(k.diffs, '-');
       // In update-id order: a delivery that swapped two diffs is not a hole.
       const entries = [...log.entries].sort((a, b) => a.diff.firstUpdateId - b.diff.firstUpdateId);
@@ -251,6 +278,7 @@ export class ReAnchor {
           lastLogId: log.lastId ?? '0-0',
           replayed: outcome.applied,
           snapshots,
+          snapshotLimit,
           features,
           lastTimeUs,
         };
@@ -258,6 +286,24 @@ export class ReAnchor {
       await new Promise((r) => setTimeout(r, this.o.snapshotRetryMs ?? 250));
     }
     throw new ReAnchorError(`No ${symbol} snapshot connected with the diff log after ${attempts} attempts.`);
+  }
+
+  /**
+   * The deepest snapshot the IP's remaining weight allows this minute; throws RequestDeferredError
+   * (nothing sent) while REST said back off or when no depth fits.
+   */
+  private async snapshotLimit(): Promise<number> {
+    const deepest = this.o.snapshotLimit ?? 5000;
+    const limiter = this.o.limiter;
+    if (!limiter) return deepest;
+    const status = await limiter.status((this.o.nowMs ?? Date.now)());
+    if (status.blockedForMs > 0) {
+      const reason = status.blockedBy === 418 ? 'banned' : 'retry-after';
+      throw new RequestDeferredError(reason, status.blockedForMs, '/api/v3/depth');
+    }
+    const depth = chooseSnapshotDepth(status.usedWeight, status.allowance, deepest);
+    if (!depth) throw new RequestDeferredError('weight-budget', status.msUntilReset, '/api/v3/depth');
+    return depth.limit;
   }
 
   /** Diff-log entries from `start` (XRANGE syntax), decoded to book diffs. */

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import {
   BINANCE_REST_URL,
   BRONZE_BUCKET,
+  REDIS_AUTH_SECRET_ARN,
+  REDIS_URL,
   REST_DEPTH_EVERY_RUNS,
   REST_DEPTH_LIMIT,
   REST_INITIAL_LOOKBACK_MS,
@@ -15,6 +17,9 @@ export const restPollerEnvironment = z.object({
   [BRONZE_BUCKET]: z.string().min(3),
   [BINANCE_REST_URL]: z.url().default('https://api.binance.com'),
   [SYMBOLS]: symbolsVariable,
+  // The IP's shared REST budget and Retry-After gate live in Redis, beside the re-anchor's (ADR 0075).
+  [REDIS_URL]: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'),
+  [REDIS_AUTH_SECRET_ARN]: z.string().startsWith('arn:').optional(),
   // Half of the IP's 6,000/min: the re-anchor's 250-weight snapshots need the other half in a storm.
   [REST_WEIGHT_SHARE]: z.coerce.number().gt(0).max(1).default(0.5),
   [REST_DEPTH_EVERY_RUNS]: z.coerce.number().int().min(1).default(5),

@@ -2,10 +2,13 @@
  * Every REST call of the poller goes through here: the weight budget (its share of the IP's
  * 6,000/min), Binance's Retry-After after a 429 or 418 (no request is sent before it ends), a
  * circuit breaker over server failures, and bounded retries with full-jitter backoff for 5xx and
- * network errors. When the run cannot go on within its deadline it stops with RunStoppedError,
+ * network errors. The shared limiter (every REST caller of the IP) may also refuse to send a request
+ * (RequestDeferredError): a short wait is waited out like a Retry-After, anything else ends the run.
+ * When the run cannot go on within its deadline it stops with RunStoppedError,
  * saying why and when a request may be sent again; the caller keeps what it has written.
  */
 import { CircuitBreaker } from '../../core/rate-limit/circuit-breaker.ts';
+import { RequestDeferredError } from '../../core/rate-limit/rest-limiter.ts';
 import { RetryAfterGate } from '../../core/rate-limit/retry-after-gate.ts';
 import type { WeightBudget } from '../../core/rate-limit/weight-budget.ts';
 import { type BackoffPolicy, backoffDelayMs } from '../../core/retry/backoff.ts';
@@ -130,6 +133,21 @@ export class GuardedRest {
         this.breaker.onSuccess();
         return result;
       } catch (error) {
+        if (error instanceof RequestDeferredError) {
+          // Not sent: nothing was charged. Another caller met the 429/418, or the shared budget is spent.
+          this.counters.requests--;
+          const at = clock.nowMs();
+          if (error.reason === 'weight-budget') throw new RunStoppedError('weight-budget', at + error.waitMs);
+          if (error.reason === 'banned' || at + error.waitMs > this.o.deadlineMs) {
+            throw new RunStoppedError(
+              error.reason === 'banned' ? 'banned' : 'rate-limited',
+              at + error.waitMs,
+            );
+          }
+          if (++limited > MAX_RATE_LIMITED) throw error;
+          await clock.sleep(error.waitMs);
+          continue;
+        }
         if (error instanceof RateLimitedError) {
           // Refused requests are still counted by Binance; the header says how much.
           this.charge(0);

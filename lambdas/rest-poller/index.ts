@@ -9,6 +9,8 @@ import {
   AWS_REGION,
   BINANCE_REST_URL,
   BRONZE_BUCKET,
+  REDIS_AUTH_SECRET_ARN,
+  REDIS_URL,
   REST_DEPTH_EVERY_RUNS,
   REST_DEPTH_LIMIT,
   REST_INITIAL_LOOKBACK_MS,
@@ -18,9 +20,11 @@ import {
 import { WeightBudget } from '../../core/rate-limit/weight-budget.ts';
 import { s3Client } from '../shared/aws-clients.ts';
 import { BinanceRestClient } from '../shared/binance/binance-rest-client.ts';
+import { RedisRestLimiter, restLimitScope } from '../shared/binance/redis-rest-limiter.ts';
 import { S3BronzeReader } from '../shared/bronze/s3-bronze-reader.ts';
 import { S3BronzeWriter } from '../shared/bronze/s3-bronze-writer.ts';
 import { S3CheckpointStore } from '../shared/bronze/s3-checkpoint-store.ts';
+import { connectConfiguredRedis } from '../shared/redis/redis-connection.ts';
 import { serviceLogger } from '../shared/service-logger.ts';
 import { parseRestPollerEnvironment } from './config.ts';
 import { systemClock } from './guarded-rest.ts';
@@ -30,11 +34,19 @@ import { RestPoller } from './rest-poller.ts';
 const logger = serviceLogger('rest-poller');
 const metrics = new Metrics({ serviceName: 'rest-poller' });
 const config = parseRestPollerEnvironment(process.env);
-const s3 = s3Client({ region: config[AWS_REGION], endpoint: config[AWS_ENDPOINT_URL] });
+const aws = { region: config[AWS_REGION], endpoint: config[AWS_ENDPOINT_URL] };
+const s3 = s3Client(aws);
+const redis = await connectConfiguredRedis(config[REDIS_URL], config[REDIS_AUTH_SECRET_ARN], aws);
 const bucket = config[BRONZE_BUCKET];
 const poller = new RestPoller(
   {
-    rest: new BinanceRestClient(config[BINANCE_REST_URL]),
+    // One budget and Retry-After gate with the re-anchor and the gap detector's back-fill (ADR 0075).
+    rest: new BinanceRestClient(
+      config[BINANCE_REST_URL],
+      10_000,
+      undefined,
+      new RedisRestLimiter(redis, { scope: restLimitScope(config[BINANCE_REST_URL]) }),
+    ),
     writer: new S3BronzeWriter(s3, bucket),
     reader: new S3BronzeReader(s3, bucket),
     checkpoints: new S3CheckpointStore(s3, bucket),

@@ -108,7 +108,16 @@ export const AGGREGATOR_METRICS = [
 export type AggregatorMetric = (typeof AGGREGATOR_METRICS)[number];
 
 /** The re-anchor's outcomes: it publishes `Reanchor_<outcome>` (count 1) per run, dimension `service` only. */
-export const REANCHOR_OUTCOMES = ['swapped', 'failed', 'locked', 'lost-lock'] as const;
+export const REANCHOR_OUTCOMES = ['swapped', 'failed', 'locked', 'lost-lock', 'deferred'] as const;
+/**
+ * Swapped re-anchors per 5 minutes above which the gap rate is persistent. A healthy feed re-anchors
+ * a few times an hour (reconnects, the odd lost frame); one every 10 s means the feed keeps losing
+ * diffs (network, an overloaded ingestor), and at that pace the IP's REST budget starts to make the
+ * snapshots shallower and then to defer them (core/rate-limit/snapshot-depth.ts).
+ */
+export const PERSISTENT_GAP_REANCHORS_PER_5_MIN = 30;
+/** Periods in a row (15 minutes): a reconnect storm of a few minutes is not persistent. */
+export const PERSISTENT_GAP_PERIODS = 3;
 /** Timings of a swapped re-anchor (ms): the whole run, and the atomic swap alone. */
 export const REANCHOR_TIMINGS = ['ReanchorDuration', 'ReanchorSwap'] as const;
 
@@ -393,6 +402,25 @@ export class Observability extends Construct {
         threshold: 0,
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      // The gap rate itself, before it costs anything: the feed keeps losing diffs (see the constant).
+      new Alarm(group, 'PersistentGapRate', {
+        alarmDescription: `${label}: more than ${PERSISTENT_GAP_REANCHORS_PER_5_MIN} re-anchors per 5 minutes for ${PERSISTENT_GAP_PERIODS * 5} minutes: the feed keeps losing depth diffs; re-anchors will turn shallower, then wait for REST weight (never past a 429).`,
+        metric: powertoolsMetric(fn, 'Reanchor_swapped', { period: FIVE_MINUTES }),
+        threshold: PERSISTENT_GAP_REANCHORS_PER_5_MIN,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: PERSISTENT_GAP_PERIODS,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      // Deferred on the shared budget: the book stays stale until the next minute's weight. Two
+      // 5-minute periods in a row: one burst may spend a minute's budget, a second means it persists.
+      new Alarm(group, 'DeferredByWeightBudget', {
+        alarmDescription: `${label}: re-anchors waited for the IP's REST weight budget in two 5-minute periods running; books are stale between minutes (the gap rate is above what the budget rebuilds).`,
+        metric: powertoolsMetric(fn, 'ReanchorDeferred_weight-budget', { period: FIVE_MINUTES }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 2,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
       // A request that aged out or exhausted its retries is silently lost: a stale book nobody rebuilds.

@@ -85,8 +85,11 @@ export const SBE_DECODER_ASSET: BundledAsset = {
 const AGGREGATOR_DATA_VARIABLES = [SYMBOLS, REDIS_URL, REDIS_AUTH_SECRET_ARN] as const;
 /** The re-anchor's: Redis, and bronze for the snapshots it anchors on (it is told the symbol). */
 const REANCHOR_DATA_VARIABLES = [REDIS_URL, REDIS_AUTH_SECRET_ARN, BRONZE_BUCKET] as const;
-/** The REST poller's (its weight share, depth cadence and look-back keep the handler's defaults). */
-const REST_POLLER_DATA_VARIABLES = [SYMBOLS, BRONZE_BUCKET] as const;
+/**
+ * The REST poller's (its weight share, depth cadence and look-back keep the handler's defaults);
+ * Redis for the IP's shared REST budget and Retry-After gate (ADR 0075).
+ */
+const REST_POLLER_DATA_VARIABLES = [SYMBOLS, BRONZE_BUCKET, REDIS_URL, REDIS_AUTH_SECRET_ARN] as const;
 /** The gap detector's (its silence and volume tolerances keep the handler's defaults). */
 const GAP_DETECTOR_DATA_VARIABLES = [SYMBOLS, BRONZE_BUCKET, REDIS_URL, REDIS_AUTH_SECRET_ARN] as const;
 const DATA_CONNECTOR_DATA_VARIABLES = [
@@ -384,12 +387,13 @@ export class ProcessingStack extends Stack {
   }
 
   private buildRestPoller(): ScheduledFunction {
-    const { config, data } = this.props;
+    const { config, data, computeSecurityGroup } = this.props;
     const size = config.processing.restPoller;
     const poller = new ScheduledFunction(this, 'RestPoller', {
       schedule: Schedule.rate(Duration.minutes(1)),
       function: {
-        ...this.functionDefaults(this.httpsEgressSecurityGroup),
+        // Redis (the shared REST budget) as well as HTTPS: the group the Data stack lets into Redis.
+        ...this.functionDefaults(computeSecurityGroup),
         entry: PROCESSING_ENTRIES.restPoller,
         serviceName: 'rest-poller',
         description: 'Binance REST (aggTrades, klines, depth) into bronze, resumable from checkpoints.',
@@ -402,6 +406,7 @@ export class ProcessingStack extends Stack {
         },
       },
     });
+    data.cache.grantConnect(poller.function);
     // Reads bronze to adopt an object written before a crash (core/bronze/resume-point.ts).
     this.grantBronze(poller.function, {
       read: [BRONZE_PREFIXES.data, BRONZE_PREFIXES.checkpoints],

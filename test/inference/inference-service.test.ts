@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InferenceMetrics, startInferenceHttp } from '../../containers/inference/http-server.ts';
 import { InferenceService, type ServedPrediction } from '../../containers/inference/inference-service.ts';
-import { featureVectorFromJSON } from '../../core/features/feature-names.ts';
+import { featureVectorFromJSON, lacksBookHistory } from '../../core/features/feature-names.ts';
 import { symbolKeys } from '../../core/hot-state/keys.ts';
 import type { ScoredPrediction } from '../../core/scoring/prediction-scorer.ts';
 import { Aggregator } from '../../lambdas/aggregator/aggregator.ts';
@@ -198,6 +198,33 @@ describe('InferenceService on a real Redis', () => {
     // Flagged ticks are in the stream too, with their reason: nothing goes quiet without a trace.
     const flags = (await redis.xrange(k.predictions, '-', '+')).map(([, f]) => f[f.indexOf('flag') + 1]);
     expect(flags).toEqual(['stale-features', 'book-gap']);
+  });
+
+  it('after a Redis restart, flags no-features until the state rebuilt from the next re-anchor has its windows', async () => {
+    const { reanchor, service, served, feedDiffs } = setUp();
+    await feedDiffs(10);
+    expect((await reanchor.run(symbol)).status).toBe('swapped');
+    // 62 s of exchange time (20 ms per diff): every book-history window is observed.
+    for (let i = 0; i < 31; i++) await feedDiffs(100);
+    await service.tick();
+    expect(served.at(-1)?.flag).toBeUndefined();
+    const warm = featureVectorFromJSON(JSON.parse(served.at(-1)?.featuresJson as string));
+    expect(lacksBookHistory(warm)).toBe(false);
+
+    // Redis restarts empty: the book, the diff log and the feature state are gone.
+    await dropSymbol(redis, symbol);
+    await feedDiffs(20);
+    await service.tick();
+    expect(served.at(-1)?.flag).toBe('no-book');
+    expect((await reanchor.run(symbol)).status).toBe('swapped');
+    await feedDiffs(50);
+    await service.tick();
+    // The rebuilt state has a second of history: its 5-60 s windows are missing. Not served.
+    expect(served.at(-1)?.flag).toBe('no-features');
+    for (let i = 0; i < 31; i++) await feedDiffs(100);
+    await service.tick();
+    expect(served.at(-1)?.flag).toBeUndefined();
+    expect(service.flaggedBy).toEqual({ 'no-book': 1, 'no-features': 1 });
   });
 
   it('answers the latest prediction, the ones since a time, and rejects a bad since', async () => {

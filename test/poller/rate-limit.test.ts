@@ -43,12 +43,12 @@ describe('circuit breaker', () => {
 });
 
 describe('weight budget', () => {
-  it('never sends past its share of the weight the IP is known to have used in the minute', () => {
+  it('never spends past its own share, nor past the limit the IP is known to have left', () => {
     fc.assert(
       fc.property(
         fc.double({ min: 0.01, max: 1, noNaN: true }),
         fc.array(
-          fc.record({ weight: fc.integer({ min: 1, max: 250 }), other: fc.integer({ min: 0, max: 100 }) }),
+          fc.record({ weight: fc.integer({ min: 1, max: 250 }), other: fc.integer({ min: 0, max: 300 }) }),
         ),
         (share, requests) => {
           const budget = new WeightBudget({ share });
@@ -58,7 +58,7 @@ describe('weight budget', () => {
             ipUsed += r.other; // the re-anchor's weight on the same IP, seen only through the header
             const known = budget.used(1000);
             if (!budget.canSpend(r.weight, 1000)) continue;
-            expect(known + r.weight).toBeLessThanOrEqual(budget.allowance);
+            expect(known + r.weight).toBeLessThanOrEqual(6000);
             ipUsed += r.weight;
             mine += r.weight;
             budget.record(r.weight, ipUsed, 1000);
@@ -69,9 +69,17 @@ describe('weight budget', () => {
     );
   });
 
+  it("is not starved by the other callers' use while the IP has weight left", () => {
+    const budget = new WeightBudget({ share: 0.5 });
+    budget.record(4, 4500, 1000); // re-anchors used 4,496 of the minute
+    expect(budget.canSpend(4, 1000)).toBe(true);
+    budget.record(4, 5996, 1000);
+    expect(budget.canSpend(5, 1000)).toBe(false);
+  });
+
   it('starts a new window each calendar minute, as Binance counts', () => {
     const budget = new WeightBudget({ share: 0.01 });
-    budget.record(4, 58, 60_000);
+    budget.record(58, 58, 60_000);
     expect(budget.canSpend(4, 119_999)).toBe(false);
     expect(budget.canSpend(4, 120_000)).toBe(true);
     expect(budget.msUntilReset(119_000)).toBe(1000);

@@ -1,12 +1,15 @@
 /**
  * Binance spot REST market data (or the local venue's): typed responses validated with zod, the
  * request weight tracked from `X-MBX-USED-WEIGHT-1M`, and Binance's rate-limit answers turned into
- * typed errors: 429 ("back off") and 418 (an IP ban), both with their `Retry-After`.
+ * typed errors: 429 ("back off") and 418 (an IP ban), both with their `Retry-After`. With a shared
+ * limiter (core/rate-limit/rest-limiter.ts) no request is sent while any caller of the same IP was
+ * told to back off or the minute's shared weight is spent: it fails with RequestDeferredError instead.
  */
 import { z } from 'zod';
 import { parseDecimalMantissa } from '../../../core/binance/decimal.ts';
 import { BINANCE_EXPONENT } from '../../../core/binance/json-stream.ts';
 import type { Level } from '../../../core/book/order-book.ts';
+import { RequestDeferredError, type RestLimiter } from '../../../core/rate-limit/rest-limiter.ts';
 
 /** Weight of /api/v3/depth by limit (rest-api.md). */
 export function depthWeight(limit: number): number {
@@ -127,15 +130,35 @@ export interface DepthSnapshot {
   asks: Level[];
 }
 
+/** What one client sent and was refused, for metrics and the run summary. */
+export interface RestClientCounters {
+  requests: number;
+  weight: number;
+  rateLimited429: number;
+  banned418: number;
+  /** Requests not sent, by reason (the shared limiter said wait). */
+  deferred: Record<string, number>;
+}
+
 export class BinanceRestClient {
   /** The last `X-MBX-USED-WEIGHT-1M` seen: the weight used in the current minute. */
   usedWeight1m = 0;
+  readonly counters: RestClientCounters = {
+    requests: 0,
+    weight: 0,
+    rateLimited429: 0,
+    banned418: 0,
+    deferred: {},
+  };
 
   constructor(
     private readonly baseUrl: string,
     private readonly timeoutMs = 10_000,
     /** The fetch to use (tests wrap it to watch what is sent). @default globalThis.fetch */
     private readonly fetchImpl: typeof fetch = (input, init) => fetch(input, init),
+    /** Shared by every caller of the same IP; without one, only Binance's answers limit the client. */
+    private readonly limiter?: RestLimiter,
+    private readonly nowMs: () => number = Date.now,
   ) {}
 
   /** `/api/v3/aggTrades` (weight 4), validated, as Binance sends it. */
@@ -147,28 +170,34 @@ export class BinanceRestClient {
       endTime: q.endTime,
       limit: q.limit,
     });
-    return aggTradeResponse.parse(await this.get(`/api/v3/aggTrades?${params}`));
+    return aggTradeResponse.parse(await this.get(`/api/v3/aggTrades?${params}`, AGG_TRADES_WEIGHT));
   }
 
   /** `/api/v3/klines` (weight 2), validated, as Binance sends it (the last one may still be open). */
   async klines(symbol: string, interval: string, q: KlinesQuery = {}): Promise<BinanceKlineRow[]> {
     const params = query({ symbol, interval, startTime: q.startTime, endTime: q.endTime, limit: q.limit });
-    return klineResponse.parse(await this.get(`/api/v3/klines?${params}`));
+    return klineResponse.parse(await this.get(`/api/v3/klines?${params}`, KLINES_WEIGHT));
   }
 
   /** `/api/v3/depth` with decimals as strings (weight by limit, see depthWeight). */
   async depthRaw(symbol: string, limit = 1000): Promise<RawDepthSnapshot> {
-    const json = await this.get(`/api/v3/depth?symbol=${encodeURIComponent(symbol)}&limit=${limit}`);
+    const json = await this.get(
+      `/api/v3/depth?symbol=${encodeURIComponent(symbol)}&limit=${limit}`,
+      depthWeight(limit),
+    );
     return depthResponse.parse(json);
   }
 
   /** `/api/v3/time` (weight 1): the exchange clock in ms. */
   async serverTime(): Promise<number> {
-    return timeResponse.parse(await this.get('/api/v3/time')).serverTime;
+    return timeResponse.parse(await this.get('/api/v3/time', TIME_WEIGHT)).serverTime;
   }
 
   async depth(symbol: string, limit = 5000): Promise<DepthSnapshot> {
-    const json = await this.get(`/api/v3/depth?symbol=${encodeURIComponent(symbol)}&limit=${limit}`);
+    const json = await this.get(
+      `/api/v3/depth?symbol=${encodeURIComponent(symbol)}&limit=${limit}`,
+      depthWeight(limit),
+    );
     const parsed = depthResponse.parse(json);
     const toLevels = (raw: [string, string][]): Level[] =>
       raw.map(([p, q]) => [
@@ -178,16 +207,34 @@ export class BinanceRestClient {
     return { lastUpdateId: parsed.lastUpdateId, bids: toLevels(parsed.bids), asks: toLevels(parsed.asks) };
   }
 
-  async get(path: string): Promise<unknown> {
+  /** GET `path`, a request of `weight` (Binance's weight of the endpoint). */
+  async get(path: string, weight: number): Promise<unknown> {
+    if (this.limiter) {
+      const admission = await this.limiter.admit(weight, this.nowMs());
+      if (!admission.admitted) {
+        this.counters.deferred[admission.reason] = (this.counters.deferred[admission.reason] ?? 0) + 1;
+        throw new RequestDeferredError(admission.reason, admission.waitMs, path.replace(/\?.*/, ''));
+      }
+    }
+    this.counters.requests++;
+    this.counters.weight += weight;
     const response = await this.fetchImpl(`${this.baseUrl.replace(/\/$/, '')}${path}`, {
       signal: AbortSignal.timeout(this.timeoutMs),
     });
     const used = response.headers.get('x-mbx-used-weight-1m');
-    if (used !== null) this.usedWeight1m = Number(used);
+    if (used !== null) {
+      this.usedWeight1m = Number(used);
+      await this.limiter?.observe(this.usedWeight1m, this.nowMs());
+    }
     if (response.status === 429 || response.status === 418) {
-      const retryAfterS = Number(response.headers.get('retry-after') ?? 60);
+      const header = Number(response.headers.get('retry-after'));
+      // Binance always sends Retry-After with these; a minute (one weight window) if it did not.
+      const retryAfterMs = Number.isFinite(header) && header > 0 ? header * 1000 : 60_000;
       await response.body?.cancel();
-      throw new RateLimitedError(response.status, retryAfterS * 1000);
+      if (response.status === 418) this.counters.banned418++;
+      else this.counters.rateLimited429++;
+      await this.limiter?.onRateLimited(response.status, retryAfterMs, this.nowMs());
+      throw new RateLimitedError(response.status, retryAfterMs);
     }
     if (!response.ok) throw new BinanceHttpError(response.status, path, await response.text());
     return response.json();

@@ -9,19 +9,25 @@
  * 9 reanchor requests, 10 trade state.
  * ARGV: 1 expectedVersion, 2 updateId, 3 lastEventTimeUs, 4 nBid, 5 nAsk, 6 nLog, 7 staleReason
  * ('' none), 8 staleDetail, 9 featuresJson ('' none), 10 featureStateJson ('' none), 11 checks,
- * 12 mismatches, 13 diffLogMaxLen, 14 nowUs, 15 cachedTradeVersion, then nBid (price, qty) pairs,
- * nAsk pairs, nLog (U, u, frame) triples.
+ * 12 mismatches, 13 diffLogMaxLen, 14 nowUs, 15 cachedTradeVersion, 16 receivedEventTimeUs (the
+ * newest diff received, applied or not: meta `receivedEventTimeUs`, the gap detector's evidence
+ * that the depth stream flows while the book is stale), then nBid (price, qty) pairs, nAsk pairs,
+ * nLog (U, u, frame) triples.
  * Returns {1|0 (applied | conflict), version, epoch, updateId, stale, tradeVersion, tradeState|false}:
  * the trade state only when its version differs from the caller's.
  */
 export const APPLY_DEPTH = `
 local n_bid, n_ask, n_log = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-local base = 15
+local base = 16
 local log_at = base + 2 * n_bid + 2 * n_ask
 -- Every diff is logged, applied or not: a re-anchor replays them.
 for k = 0, n_log - 1 do
   local i = log_at + 3 * k
   redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[13], '*', 'U', ARGV[i + 1], 'u', ARGV[i + 2], 'f', ARGV[i + 3])
+end
+if ARGV[16] ~= '0' then
+  local seen = tonumber(redis.call('HGET', KEYS[1], 'receivedEventTimeUs') or '0')
+  if tonumber(ARGV[16]) > seen then redis.call('HSET', KEYS[1], 'receivedEventTimeUs', ARGV[16]) end
 end
 local trade = redis.call('HMGET', KEYS[10], 'version', 'state')
 local trade_version = trade[1] or '0'

@@ -282,6 +282,7 @@ export class RedisHotState {
       this.diffLogMaxLen,
       nowUs,
       w.cachedTradeVersion,
+      p.receivedEventTimeUs,
     ];
     for (const [price, qty] of p.bidChanges) args.push(price, qty);
     for (const [price, qty] of p.askChanges) args.push(price, qty);

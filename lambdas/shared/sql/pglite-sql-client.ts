@@ -1,5 +1,6 @@
 /** SqlClient over PGlite (Postgres in WASM, in process): the embedded default. */
 import { PGlite } from '@electric-sql/pglite';
+import { type DataDirLock, lockDataDir } from './data-dir-lock.ts';
 import type { SqlClient, SqlExecutor, SqlResult, SqlRow, SqlValue } from './sql-client.ts';
 
 type Queryable = Pick<PGlite, 'query'>;
@@ -20,15 +21,32 @@ export class PgliteSqlClient implements SqlClient {
   readonly kind = 'pglite' as const;
   private readonly base: SqlExecutor;
 
-  private constructor(readonly db: PGlite) {
+  private constructor(
+    readonly db: PGlite,
+    private readonly lock?: DataDirLock,
+  ) {
     this.base = executor(db);
   }
 
-  /** `dataDir` undefined: in memory; otherwise a directory PGlite persists to. */
+  /**
+   * `dataDir` undefined: in memory; otherwise a directory PGlite persists to, locked for this
+   * process until close() (data-dir-lock.ts: never two PGlite instances on one directory).
+   */
   static async open(dataDir?: string): Promise<PgliteSqlClient> {
-    const db = dataDir ? new PGlite(dataDir) : new PGlite();
-    await db.waitReady;
-    return new PgliteSqlClient(db);
+    if (!dataDir) {
+      const db = new PGlite();
+      await db.waitReady;
+      return new PgliteSqlClient(db);
+    }
+    const lock = lockDataDir(dataDir);
+    try {
+      const db = new PGlite(dataDir);
+      await db.waitReady;
+      return new PgliteSqlClient(db, lock);
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
   }
 
   query<R extends SqlRow = SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<SqlResult<R>> {
@@ -45,6 +63,10 @@ export class PgliteSqlClient implements SqlClient {
   }
 
   async close(): Promise<void> {
-    await this.db.close();
+    try {
+      await this.db.close();
+    } finally {
+      this.lock?.release();
+    }
   }
 }
