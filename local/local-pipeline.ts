@@ -39,6 +39,7 @@ import { LocalModelStore } from '../lambdas/shared/model-store/local-model-store
 import { connectRedis } from '../lambdas/shared/redis/redis-connection.ts';
 import { RedisHotState } from '../lambdas/shared/redis/redis-hot-state.ts';
 import { RedisOnlineStateStore } from '../lambdas/shared/redis/redis-online-state-store.ts';
+import { MarketDataRepository } from '../lambdas/shared/sql/market-data-repository.ts';
 import { loadMigrations } from '../lambdas/shared/sql/migrations.ts';
 import { openSqlClient, sqlTargetFromUrl } from '../lambdas/shared/sql/open-sql-client.ts';
 import type { SqlClient } from '../lambdas/shared/sql/sql-client.ts';
@@ -154,6 +155,39 @@ function percentile(values: number[], p: number): number | null {
   );
 }
 
+interface StoredIds {
+  tradeId?: number;
+  aggTradeId?: number;
+  updateId?: number;
+}
+
+/** The highest trade, aggregate and book update ids stored for `symbols` (undefined: none, or no tables yet). */
+async function idsAlreadyStored(sql: SqlClient, symbols: readonly string[]): Promise<StoredIds | undefined> {
+  const num = (v: string | number | null | undefined) =>
+    v === null || v === undefined ? undefined : Number(v);
+  try {
+    const list = symbols.map((_, i) => `$${i + 1}`).join(', ');
+    const trades = await sql.query<{ t: string | number | null; a: string | number | null }>(
+      `SELECT max(last_trade_id) AS t, max(agg_trade_id) AS a FROM agg_trades WHERE symbol IN (${list})`,
+      [...symbols],
+    );
+    const books = await sql.query<{ u: string | number | null }>(
+      `SELECT max(last_update_id) AS u FROM book_snapshots WHERE symbol IN (${list})`,
+      [...symbols],
+    );
+    const ids: StoredIds = {};
+    const t = num(trades.rows[0]?.t);
+    const a = num(trades.rows[0]?.a);
+    const u = num(books.rows[0]?.u);
+    if (t !== undefined) ids.tradeId = t;
+    if (a !== undefined) ids.aggTradeId = a;
+    if (u !== undefined) ids.updateId = u;
+    return Object.keys(ids).length > 0 ? ids : undefined;
+  } catch {
+    return undefined; // a fresh database: the tables come with the migrations
+  }
+}
+
 export class LocalPipeline {
   private kinesis: KinesisEmulator | undefined;
   s3: S3Emulator | undefined;
@@ -177,6 +211,9 @@ export class LocalPipeline {
   /** The REST clients of the re-anchor, the poller and the gap detector (one limiter, as in AWS). */
   private readonly restClients: BinanceRestClient[] = [];
   private staleAtEnd: string | null = null;
+  private conflictingWrites: Record<string, number> | undefined;
+  /** The highest ids a persistent database already holds: a synthetic market continues after them. */
+  private idsAfter: StoredIds | undefined;
   private truthTimer: NodeJS.Timeout | undefined;
   private startedAtMs = 0;
   /** Gaps, re-anchors and connection events, newest last (bounded), for the dashboard. */
@@ -235,6 +272,10 @@ export class LocalPipeline {
     // A local run owns its symbols' hot state: stale books or trade ids from an earlier run go.
     for (const symbol of this.options.symbols) await this.dropSymbol(symbol);
     this.store = new RedisHotState(this.redis);
+    // Postgres (PGlite embedded unless DATABASE_URL says otherwise), loaded from bronze by the
+    // connector. Opened first: a directory another run holds stops this one before anything starts.
+    this.sql = await openSqlClient(sqlTargetFromUrl(this.env.DATABASE_URL ?? 'pglite:memory'));
+    this.idsAfter = await idsAlreadyStored(this.sql, this.options.symbols);
     this.kinesis = await startKinesisEmulator();
     await Promise.all(Object.values(STREAM_NAMES).map((s) => this.kinesis?.createStream(s)));
     const { wsBaseUrl, restUrl, apiKey } = await this.marketEndpoint(this.options.source);
@@ -422,8 +463,6 @@ export class LocalPipeline {
     this.models.start();
     this.servedLog = new ServedVectorLog(writer);
     this.servedLog.start();
-    // Postgres (PGlite embedded unless DATABASE_URL says otherwise), loaded from bronze by the connector.
-    this.sql = await openSqlClient(sqlTargetFromUrl(this.env.DATABASE_URL ?? 'pglite:memory'));
     const connector = new DataConnector({
       sql: this.sql,
       bronze: new S3BronzeSource(this.s3.client, BRONZE_BUCKET_LOCAL),
@@ -536,6 +575,9 @@ export class LocalPipeline {
         apiKey: this.binanceApiKey,
       };
     }
+    // A synthetic market's ids continue after what the database holds, so that an earlier run's rows
+    // are never mistaken for this run's (a replay's ids are the recording's: the same rows again).
+    const after = this.idsAfter;
     this.venue = await startVenue({
       source:
         source.kind === 'sim'
@@ -544,9 +586,16 @@ export class LocalPipeline {
               seed: this.options.seed,
               speed: this.options.speed,
               symbols: this.options.symbols,
-              model: { informedFlow: this.options['informed-flow'] },
+              model: {
+                informedFlow: this.options['informed-flow'],
+                ...(after?.tradeId !== undefined ? { firstTradeId: after.tradeId + 1 } : {}),
+                ...(after?.updateId !== undefined ? { firstUpdateId: after.updateId + 1 } : {}),
+              },
             }
           : { kind: 'replay', path: source.path, speed: this.options.speed },
+      ...(after?.aggTradeId !== undefined && source.kind === 'sim'
+        ? { truth: { firstAggTradeId: after.aggTradeId + 1 } }
+        : {}),
       startOn: 'first-subscription',
       faults: this.options.faults,
       faultSeed: this.options.seed,
@@ -635,6 +684,17 @@ export class LocalPipeline {
         this.parity = await auditFeatureParity(reader, symbol, new WasmSbeDecoder()).catch((error) => {
           this.log('warn', 'feature parity not checked', { error: String(error) });
           return undefined;
+        });
+      }
+    }
+    if (this.sql) {
+      this.conflictingWrites = await new MarketDataRepository(this.sql)
+        .conflictingWrites()
+        .catch(() => undefined);
+      const total = Object.values(this.conflictingWrites ?? {}).reduce((n, k) => n + k, 0);
+      if (total > 0) {
+        this.log('warn', 'Postgres kept rows that other data was written under (conflicting writes)', {
+          ...this.conflictingWrites,
         });
       }
     }
@@ -858,7 +918,11 @@ export class LocalPipeline {
         overflowFrames: i?.publisher.framesRefused ?? 0,
       },
       aggregator: { trades: f.trades, failedBatches: f.aggregatorFailures, deadLetters: f.deadLetters },
-      model: { firstModel: this.firstModel?.state ?? null, postgresObjectsLoaded: f.connectorLoads },
+      model: {
+        firstModel: this.firstModel?.state ?? null,
+        postgresObjectsLoaded: f.connectorLoads,
+        postgresConflictingWrites: this.conflictingWrites ?? null,
+      },
       ...(venueStats
         ? {
             venue: {

@@ -137,7 +137,15 @@ export interface RunSummary {
   };
   aggregator: { trades: number; failedBatches: number; deadLetters: number };
   /** The session's first model (trained when the model store had none) and the data connector's loads. */
-  model: { firstModel: unknown; postgresObjectsLoaded: number };
+  model: {
+    firstModel: unknown;
+    postgresObjectsLoaded: number;
+    /**
+     * Rows written under a key already held with different data (kept out, counted per table): an
+     * earlier run's ids colliding with this one's in a persistent database. Null if not read.
+     */
+    postgresConflictingWrites: Record<string, number> | null;
+  };
   venue?: {
     framesSent: number;
     faultsInjected: Record<string, number>;

@@ -4,6 +4,7 @@ import { datasetFromSql } from '../../containers/trainer/data-sources.ts';
 import { FEATURE_INDEX } from '../../core/features/feature-names.ts';
 import { DataConnector, DataConnectorError } from '../../lambdas/data-connector/data-connector.ts';
 import { createDataConnectorHandler } from '../../lambdas/data-connector/handler.ts';
+import { MarketDataRepository } from '../../lambdas/shared/sql/market-data-repository.ts';
 import {
   applyMigrations,
   loadMigrations,
@@ -101,15 +102,16 @@ for (const adapter of adapters) {
 
     it('applies the migrations once and records them', async () => {
       const first = await applyMigrations(sql, migrations);
-      expect(first.applied).toEqual(['0001_market_tables', '0002_bronze_ledger']);
+      expect(first.applied).toEqual(['0001_market_tables', '0002_bronze_ledger', '0003_conflicting_writes']);
       const second = await applyMigrations(sql, migrations);
-      expect(second).toEqual({ applied: [], alreadyApplied: 2 });
+      expect(second).toEqual({ applied: [], alreadyApplied: 3 });
       const recorded = await sql.query<{ version: number; name: string }>(
         'SELECT version, name FROM schema_migrations ORDER BY version',
       );
       expect(recorded.rows.map((r) => [Number(r.version), r.name])).toEqual([
         [1, 'market_tables'],
         [2, 'bronze_ledger'],
+        [3, 'conflicting_writes'],
       ]);
       const edited = migrations.map((m, i) => (i === 0 ? { ...m, checksum: 'changed' } : m));
       await expect(applyMigrations(sql, edited)).rejects.toThrow(MigrationError);
@@ -137,6 +139,34 @@ for (const adapter of adapters) {
       expect(reload).toMatchObject({ loaded: 6, ignored: 1, failed: [] });
       expect(await snapshot(sql)).toEqual(rows);
       expect(bronze.checkpoints.get('rest/aggTrades/BTCUSDT')?.partition).toBe('dt=2024-08-09/hour=00');
+    });
+
+    it('keeps the stored row when different data comes under its key, and counts it; the same data counts nothing', async () => {
+      const repository = new MarketDataRepository(sql);
+      const before = await repository.conflictingWrites();
+      const row = {
+        symbol: 'CONFLICTUSDT',
+        aggTradeId: 1,
+        price: '100.5',
+        qty: '0.25',
+        firstTradeId: 10,
+        lastTradeId: 11,
+        tradeTimeUs: 1_000_000,
+        isBuyerMaker: false,
+        isBestMatch: true,
+        recvTimeUs: 5,
+      };
+      await repository.upsertAggTrades([row]);
+      // The same trade loaded again (another receive time): not a conflict.
+      await repository.upsertAggTrades([{ ...row, recvTimeUs: 9 }]);
+      expect((await repository.conflictingWrites()).agg_trades).toBe(before.agg_trades);
+      // Another run's trade under the same id: kept out, counted.
+      await repository.upsertAggTrades([{ ...row, price: '99.1', qty: '3' }]);
+      expect((await repository.conflictingWrites()).agg_trades).toBe((before.agg_trades ?? 0) + 1);
+      const stored = await sql.query<{ price: string }>(
+        "SELECT price::text AS price FROM agg_trades WHERE symbol = 'CONFLICTUSDT'",
+      );
+      expect(stored.rows.map((r) => Number(r.price))).toEqual([100.5]);
     });
 
     it('serves the trainer: features read back with labels from the vector 10 s later', async () => {

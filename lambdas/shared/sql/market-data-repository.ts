@@ -1,7 +1,9 @@
 /**
  * The market-data tables (lambdas/data-connector/migrations) behind domain methods: the data connector
  * writes through it, the trainer reads features back. Writes are idempotent upserts on natural keys:
- * trades, depth snapshots, features and predictions never change once written (DO NOTHING); a kline
+ * trades, depth snapshots, features and predictions never change once written; a write of different
+ * data under a key already held keeps the stored row and is counted in its `conflicting_writes`
+ * (never silent: two runs whose ids collided, say); the same data again counts nothing. A kline
  * polled again while still forming is replaced by the later poll (DO UPDATE when recv time is not
  * older). Reads page by key (LIMIT) so a Data API response stays under 1 MiB.
  */
@@ -60,7 +62,11 @@ export interface ServedRow {
 const UPSERT_AGG_TRADE = `INSERT INTO agg_trades
   (symbol, agg_trade_id, price, qty, first_trade_id, last_trade_id, trade_time_us, is_buyer_maker, is_best_match, recv_time_us)
   VALUES ($1, $2, CAST($3 AS numeric), CAST($4 AS numeric), $5, $6, $7, $8, $9, $10)
-  ON CONFLICT (symbol, agg_trade_id) DO NOTHING`;
+  ON CONFLICT (symbol, agg_trade_id) DO UPDATE SET conflicting_writes = agg_trades.conflicting_writes + 1
+  WHERE (agg_trades.price, agg_trades.qty, agg_trades.first_trade_id, agg_trades.last_trade_id,
+         agg_trades.trade_time_us, agg_trades.is_buyer_maker)
+    IS DISTINCT FROM (EXCLUDED.price, EXCLUDED.qty, EXCLUDED.first_trade_id, EXCLUDED.last_trade_id,
+         EXCLUDED.trade_time_us, EXCLUDED.is_buyer_maker)`;
 
 const UPSERT_KLINE = `INSERT INTO klines_1m
   (symbol, open_time_ms, open, high, low, close, volume, close_time_ms, quote_volume, trades, taker_buy_base, taker_buy_quote, recv_time_us)
@@ -76,15 +82,19 @@ const UPSERT_KLINE = `INSERT INTO klines_1m
 const UPSERT_BOOK = `INSERT INTO book_snapshots
   (symbol, last_update_id, recv_time_us, best_bid, best_ask, bid_levels, ask_levels, bids, asks)
   VALUES ($1, $2, $3, CAST($4 AS numeric), CAST($5 AS numeric), $6, $7, CAST($8 AS jsonb), CAST($9 AS jsonb))
-  ON CONFLICT (symbol, last_update_id) DO NOTHING`;
+  ON CONFLICT (symbol, last_update_id) DO UPDATE SET conflicting_writes = book_snapshots.conflicting_writes + 1
+  WHERE (book_snapshots.bids, book_snapshots.asks) IS DISTINCT FROM (EXCLUDED.bids, EXCLUDED.asks)`;
 
 const UPSERT_FEATURES = `INSERT INTO features (symbol, event_time_us, feature_version, feature_values)
   VALUES ($1, $2, $3, CAST($4 AS jsonb))
-  ON CONFLICT (symbol, feature_version, event_time_us) DO NOTHING`;
+  ON CONFLICT (symbol, feature_version, event_time_us) DO UPDATE SET conflicting_writes = features.conflicting_writes + 1
+  WHERE features.feature_values IS DISTINCT FROM EXCLUDED.feature_values`;
 
 const UPSERT_PREDICTION = `INSERT INTO predictions (symbol, event_time_us, model_version, prediction_log_return, horizon_us)
   VALUES ($1, $2, $3, $4, $5)
-  ON CONFLICT (symbol, model_version, event_time_us) DO NOTHING`;
+  ON CONFLICT (symbol, model_version, event_time_us) DO UPDATE SET conflicting_writes = predictions.conflicting_writes + 1
+  WHERE (predictions.prediction_log_return, predictions.horizon_us)
+    IS DISTINCT FROM (EXCLUDED.prediction_log_return, EXCLUDED.horizon_us)`;
 
 /** Rows per read: a feature row is under 1 KB as Data API JSON, so a page stays well under 1 MiB. */
 export const READ_PAGE_ROWS = 500;
@@ -169,6 +179,17 @@ export class MarketDataRepository {
           r.horizonUs ?? 10_000_000,
         ]),
       );
+  }
+
+  /** Writes of different data kept out under a key already held, per table (0 when none). */
+  async conflictingWrites(): Promise<Record<string, number>> {
+    const r = await this.sql.query<{ t: string; n: string | number }>(
+      `SELECT 'agg_trades' AS t, coalesce(sum(conflicting_writes), 0) AS n FROM agg_trades
+       UNION ALL SELECT 'book_snapshots', coalesce(sum(conflicting_writes), 0) FROM book_snapshots
+       UNION ALL SELECT 'features', coalesce(sum(conflicting_writes), 0) FROM features
+       UNION ALL SELECT 'predictions', coalesce(sum(conflicting_writes), 0) FROM predictions`,
+    );
+    return Object.fromEntries(r.rows.map((row) => [row.t, Number(row.n)]));
   }
 
   async recordLoaded(
