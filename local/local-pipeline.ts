@@ -803,16 +803,17 @@ export class LocalPipeline {
     }
     const waits = Object.values(reanchorsDeferred).reduce((n, k) => n + k, 0);
     const shallow = Object.entries(snapshotDepths).filter(([limit]) => Number(limit) < FULL_BOOK_LEVELS);
-    const reasons: string[] = [];
-    if (shallow.length > 0 || waits > 0) {
-      reasons.push(
-        `the gap rate outran the REST weight budget: ${shallow.reduce((n, [, k]) => n + k, 0)} re-anchors took a shallower snapshot and ${waits} waited for REST (${
-          Object.entries(reanchorsDeferred)
-            .map(([r, n]) => `${r} ${n}`)
-            .join(', ') || 'none'
-        }), rather than earn a ban`,
-      );
+    const shallowCount = shallow.reduce((n, [, k]) => n + k, 0);
+    const parts: string[] = [];
+    if (shallowCount > 0) parts.push(`${shallowCount} re-anchors took a shallower snapshot`);
+    if (waits > 0) {
+      const why = Object.entries(reanchorsDeferred).map(([r, n]) => `${r} ${n}`);
+      parts.push(`${waits} waited for REST (${why.join(', ')})`);
     }
+    const reason =
+      parts.length > 0
+        ? `the gap rate outran the REST weight budget: ${parts.join(' and ')}, rather than earn a ban`
+        : null;
     return {
       requests: sum((c) => c.requests),
       weight: sum((c) => c.weight),
@@ -822,7 +823,7 @@ export class LocalPipeline {
       reanchorsDeferred,
       reanchorsCoalesced: runner?.coalesced ?? 0,
       snapshotDepths,
-      reason: reasons.length > 0 ? reasons.join('; ') : null,
+      reason,
     };
   }
 
