@@ -359,7 +359,8 @@ describe('ProcessingStack: least privilege', () => {
 describe('ProcessingStack: network', () => {
   it('runs the Redis clients in the compute subnets with the group Redis admits', () => {
     for (const p of [dev, prod]) {
-      for (const service of ['aggregator', 're-anchor', 'gap-detector']) {
+      // The REST poller too: the IP's shared REST budget and Retry-After gate are in Redis (ADR 0075).
+      for (const service of ['aggregator', 're-anchor', 'gap-detector', 'rest-poller']) {
         const vpc = fn(p.processing, service).properties.VpcConfig as {
           SubnetIds: { 'Fn::ImportValue': string }[];
           SecurityGroupIds: unknown[];
@@ -393,7 +394,7 @@ describe('ProcessingStack: network', () => {
         expect.objectContaining({ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 }),
       ]);
       expect(logicalIds(p.processing, 'AWS::EC2::SecurityGroupIngress')).toEqual([]);
-      for (const service of ['rest-poller', 'data-connector', 'stream-archiver']) {
+      for (const service of ['data-connector', 'stream-archiver']) {
         expect(securityGroupsOf(p.processing, service)).toEqual([{ 'Fn::GetAtt': [groupId, 'GroupId'] }]);
         const subnets = (fn(p.processing, service).properties.VpcConfig as { SubnetIds: unknown[] })
           .SubnetIds;
@@ -458,14 +459,22 @@ describe('ProcessingStack: the REST poller', () => {
         type: 'AWS::S3::Bucket',
         logicalId: expect.stringMatching(/^LakeBronze/),
       });
-      expect(env[REDIS_URL]).toBeUndefined();
+      // Redis for the shared REST budget (ADR 0075), with its auth token.
+      expect(env[REDIS_URL]).toBeDefined();
+      expect(env[REDIS_AUTH_SECRET_ARN]).toBeDefined();
     }
   });
 
   it('reads and puts objects under bronze/ and checkpoints/ only, and never deletes', () => {
-    const statements = statementsOf(prod.processing, 'rest-poller');
+    // Besides S3, only the Redis auth token (the shared REST budget, ADR 0075).
+    const statements = statementsOf(prod.processing, 'rest-poller').filter((s) =>
+      [s.Action].flat().every((a) => a.startsWith('s3:')),
+    );
+    const others = statementsOf(prod.processing, 'rest-poller')
+      .flatMap((s) => [s.Action].flat())
+      .filter((a) => !a.startsWith('s3:'));
+    expect(others.every((a) => a.startsWith('secretsmanager:'))).toBe(true);
     const actions = statements.flatMap((s) => [s.Action].flat());
-    expect(actions.every((a) => a.startsWith('s3:'))).toBe(true);
     expect(actions.filter((a) => a.startsWith('s3:Delete'))).toEqual([]);
     const objectPatterns = statements.flatMap((s) =>
       [s.Resource].flat().flatMap((r) => {
@@ -700,6 +709,26 @@ describe('ProcessingStack: alarms and dashboard', () => {
       expect(throttles[fn(p.processing, 're-anchor').logicalId]).toBe(20);
       expect(throttles[fn(p.processing, 'aggregator').logicalId]).toBe(0);
     }
+  });
+
+  it('alarms on a persistent gap rate and on re-anchors deferred by the REST weight budget', () => {
+    for (const p of all) {
+      p.processing.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'Reanchor_swapped',
+        Dimensions: [{ Name: 'service', Value: 're-anchor' }],
+        Threshold: 30,
+        EvaluationPeriods: 3,
+        Period: 300,
+      });
+      p.processing.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ReanchorDeferred_weight-budget',
+        Dimensions: [{ Name: 'service', Value: 're-anchor' }],
+        Threshold: 0,
+        EvaluationPeriods: 2,
+      });
+    }
+    const reanchor = fs.readFileSync(PROCESSING_ENTRIES.reanchor, 'utf8');
+    expect(reanchor).toMatch(/`ReanchorDeferred_\$\{result\.reason\}`/);
   });
 
   it('draws the processing dashboard with the EMF metrics of its functions', () => {
