@@ -97,7 +97,7 @@ for (const adapter of adapters) {
     beforeAll(async () => {
       ({ sql, cleanup } = await adapter.open());
       migrations = await loadMigrations(MIGRATIONS_DIR);
-    }, 30_000);
+    }, 120_000); // PGlite compiles its WASM on open: about 2 s idle, 30 s on a busy 2-core machine
     afterAll(async () => cleanup?.());
 
     it('applies the migrations once and records them', async () => {
