@@ -73,6 +73,9 @@ console.log(
     oracleSlope: round(r.oracleSlope, 3),
     oracleSlopeStdErr: round(r.oracleSlopeStdErr, 3),
     ridgeLambdas: r.ridgeLambdas,
+    featureOracleCorrelation: Object.fromEntries(
+      Object.entries(r.featureOracleCorrelation).map(([k, v]) => [k, round(v, 3)]),
+    ),
     eventsPerS: Math.round(r.eventsPerS),
   }),
 );

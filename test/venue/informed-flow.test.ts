@@ -102,8 +102,8 @@ describe('informed flow parameters', () => {
     expect(r.stdBp).toBeLessThan(4.2);
     expect(r.slope).toBeGreaterThan(0.85);
     expect(r.slope).toBeLessThan(1.15);
-    expect(r.r2).toBeGreaterThan(0.06);
-    expect(r.r2).toBeLessThan(0.1);
+    // ~4,000 overlapping rows (effective ~1,000): R²'s standard error is about 0.02.
+    expect(Math.abs(r.r2 - DEFAULT_INFORMED_FLOW.strength)).toBeLessThan(0.06);
   });
 
   it('parses the command-line form and rejects a strength the half-life cannot give', () => {
@@ -152,20 +152,16 @@ describe('features on the synthetic market', () => {
     expect(off.scores.oracle.rmseRatioVsRandomWalk).toBe(1);
   });
 
-  it(
-    'by default, book and trade features carry the latent state the oracle forecasts (10 min)',
-    HEAVY,
-    () => {
-      const on = measureMarketSignal({ market: { seed: 3, startTimeUs: START_US }, durationUs: 10 * 60e6 });
-      const c = on.featureOracleCorrelation;
-      console.log(`feature ~ oracle correlations (default market, 10 min): ${JSON.stringify(c)}`);
-      // About 270 rows (effective ~100 for the slow features): these are several standard errors out.
-      expect(c.imbalance_l1).toBeGreaterThan(0.15);
-      expect(c.imbalance_l10).toBeGreaterThan(0.25);
-      expect(c.tfi_1s).toBeGreaterThan(0.15);
-      expect(c.ret_10s_bp).toBeGreaterThan(0.1);
-    },
-  );
+  it('by default, the book features carry the latent state the oracle forecasts (10 min)', HEAVY, () => {
+    const on = measureMarketSignal({ market: { seed: 3, startTimeUs: START_US }, durationUs: 10 * 60e6 });
+    const c = on.featureOracleCorrelation;
+    console.log(`feature ~ oracle correlations (default market, 10 min): ${JSON.stringify(c)}`);
+    // About 270 rows, but the gap lives ~10 s: ~60 independent episodes, a standard error near 0.13.
+    // The book channels are the strong ones (0.4-0.6); the trade-flow ones are weaker and noisier.
+    expect(c.imbalance_l1).toBeGreaterThan(0.15);
+    expect(c.imbalance_l5).toBeGreaterThan(0.25);
+    expect(c.imbalance_l10).toBeGreaterThan(0.25);
+  });
 });
 
 describe('syntheticTape', () => {

@@ -12,9 +12,11 @@
  *                            diffusion and jumps, revealed at rate κ (half-life `revelationHalfLifeS`)
  * κ·g is the public price's drift toward the value. How it is revealed (the channels a forecaster can
  * see; their precision is fixed, independent of `strength`):
- * - informed takers: each taker buys with probability 0.5 + takerLean·tanh(g / σg);
- * - makers skew their quotes: the size they add on the bid (ask) side is multiplied by
- *   exp(±quoteSkew·tanh(g / σg)), at the re-centred top and in the book below it.
+ * - informed takers: each taker buys with probability 0.5 + takerLean·tanh(g / σg), and trades larger
+ *   on the value's side: its size is multiplied by exp(±takerSizeLean·tanh(g / σg)), divided by that
+ *   factor's mean so the average order size (so the trade rate and volume) does not move;
+ * - makers skew their quotes: the size they add on the value's side (bids when g > 0) within the top
+ *   10 levels is multiplied by exp(quoteSkew·|tanh(g / σg)|), at the re-centred top and below it.
  * σg is the gap's stationary std, so the channels have the same precision at any strength.
  *
  * The oracle, over n whole windows (the mid a label reads at t + h is the one after the last window
@@ -32,7 +34,7 @@
 export interface InformedFlowParams {
   /**
    * The oracle's R² at 10 s: the share of the 10 s mid-return variance explained by the latent
-   * state. The oracle's RMSE ratio to the random walk is √(1 − strength). @default 0.08
+   * state. The oracle's RMSE ratio to the random walk is √(1 − strength). @default 0.14
    */
   strength?: number;
   /** Half-life of the gap between latent value and public price, seconds. @default 10 */
@@ -41,22 +43,22 @@ export interface InformedFlowParams {
   jumpsPerMinute?: number;
   /** Share of the latent value's variance that arrives in jumps. @default 0.3 */
   jumpShare?: number;
-  /** Informed takers buy with probability 0.5 + takerLean·tanh(g / σg). @default 0.3 */
+  /** Informed takers buy with probability 0.5 + takerLean·tanh(g / σg). @default 0.4 */
   takerLean?: number;
-  /** Informed takers' order sizes are multiplied by exp(±takerSizeLean·tanh(g / σg)), + on the value's side. @default 1 */
+  /** Informed takers' order sizes are multiplied by exp(±takerSizeLean·tanh(g / σg)), + on the value's side. @default 1.5 */
   takerSizeLean?: number;
-  /** Makers' added sizes on the bid (ask) side are multiplied by exp(±quoteSkew·tanh(g / σg)). @default 1 */
+  /** Makers' added sizes on the value's side (top 10 levels) are multiplied by exp(quoteSkew·|tanh(g / σg)|). @default 2 */
   quoteSkew?: number;
 }
 
 export const DEFAULT_INFORMED_FLOW: Required<InformedFlowParams> = {
-  strength: 0.08,
+  strength: 0.14,
   revelationHalfLifeS: 10,
   jumpsPerMinute: 1,
   jumpShare: 0.3,
-  takerLean: 0.3,
-  takerSizeLean: 1,
-  quoteSkew: 1,
+  takerLean: 0.4,
+  takerSizeLean: 1.5,
+  quoteSkew: 2,
 };
 
 /** The oracle's horizon the strength is defined at (the label's horizon). */

@@ -76,7 +76,7 @@ export interface SyntheticMarketParams {
   /**
    * The informed flow (informed-flow.ts): a latent value revealed through the order flow, and the
    * oracle forecast it gives. `false`: the fair price is a pure random walk and the oracle is 0.
-   * @default {} (DEFAULT_INFORMED_FLOW: strength 0.08)
+   * @default {} (DEFAULT_INFORMED_FLOW: strength 0.14)
    */
   informedFlow?: InformedFlowParams | false;
   /** How much oracle history `oracleAt` keeps, seconds. @default 900 */
@@ -303,13 +303,15 @@ export class SyntheticMarket {
   }
 
   /**
-   * A maker's new size on `side`, `k` levels from the best: skewed toward the latent value when
+   * A maker's new size on `side`, `k` levels from the best: larger on the latent value's side when
    * informed flow is on, within the top SKEWED_LEVELS levels (deeper skew would starve the takers of
    * one side and turn the trade flow against the value).
    */
   private makerQty(side: Side, scale: number, k = 0): number {
     const skew = this.flow && k < SKEWED_LEVELS ? this.flow.quoteSkew * this.conviction : 0;
-    return this.levelQty(scale * Math.exp(side === Side.Bid ? skew : -skew));
+    // Only the value's side grows: thinning the other side would make takers walk more levels there
+    // and print more trades, moving the calibrated trade rate.
+    return this.levelQty(scale * Math.exp(Math.max(0, side === Side.Bid ? skew : -skew)));
   }
 
   /** One step of the fair price (and, with informed flow, of the latent gap): see informed-flow.ts. */
