@@ -5,6 +5,8 @@
 # image and the tested build cannot diverge. It bundles containers/<service>/main.ts from its entry
 # point (every source file it imports is picked up, new ones included) into <outdir>/main.mjs, and
 # copies beside it the files the bundle loads at run time. Needs node_modules (npm ci).
+# The banner gives bundled CommonJS code a `require`; its import is aliased because sources may
+# import createRequire themselves (the trainer does), and a second top-level binding is a SyntaxError.
 set -euo pipefail
 
 usage="usage: containers/build.sh <sbe-ingestor|inference|trainer> <outdir>"
@@ -29,7 +31,7 @@ out="$(cd "$out" && pwd)"
 cd "$root"
 node_modules/.bin/esbuild "containers/$service/main.ts" --bundle --platform=node --target=node22 \
   --format=esm --outfile="$out/main.mjs" --sourcemap --log-level=warning "${externals[@]}" \
-  --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);"
+  --banner:js="import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
 if [ "$decoder" = yes ]; then
   mkdir -p "$out/dist"
   cp native/dist/sbe_decoder.wasm "$out/dist/sbe_decoder.wasm"

@@ -42,6 +42,7 @@ import {
   BINANCE_WS_URL,
   BRONZE_BUCKET,
   DB_CLUSTER_ARN,
+  DB_NAME,
   DB_SECRET_ARN,
   HTTP_PORT,
   MODELS_BUCKET,
@@ -52,6 +53,7 @@ import {
   STREAM_BESTBIDASK,
   STREAM_DEPTH,
   STREAM_TRADE,
+  TRAINER_DATA,
 } from '../../core/config/environment-names.ts';
 import { Aggregator } from '../../lambdas/aggregator/aggregator.ts';
 import { RedisHotState } from '../../lambdas/shared/redis/redis-hot-state.ts';
@@ -70,6 +72,7 @@ import { bundleDir, synthPipeline } from '../infra/helpers.ts';
 import { toRecords } from '../support/depth-feed.ts';
 import { type LocalAwsEndpoint, startLocalAwsEndpoint } from '../support/local-aws-endpoint.ts';
 import { MarketScript, streamOf } from '../support/market-frames.ts';
+import { hasSharedData, RECORDING_2024, sharedDataPath } from '../support/shared-data.ts';
 
 // The venue's live SBE depth stream: the aggregator's batch and, while the re-anchor runs, the diffs
 // the (real, in-process) aggregator keeps logging, as it does in AWS while a book is rebuilt.
@@ -610,7 +613,7 @@ describe('container builds (containers/build.sh, the steps each Dockerfile runs)
     });
   });
 
-  it('trainer: built in its context with the decoder beside the bundle (its run on local data: see the report)', () => {
+  it('trainer: built in its context, run once as its Batch job runs it, on local data (the 2024 recording)', async (context) => {
     const app = buildImage('trainer', TRAINER_BUILD_CONTEXT);
     expect(readdirSync(app).sort()).toEqual(['dist', 'main.mjs', 'main.mjs.map']);
     expect(
@@ -618,5 +621,51 @@ describe('container builds (containers/build.sh, the steps each Dockerfile runs)
         readFileSync('native/dist/sbe_decoder.wasm'),
       ),
     ).toBe(true);
-  });
+    if (!hasSharedData('trainer run', ...RECORDING_2024)) return context.skip();
+    // The image installs its externals (tfjs, PGlite) with `npm ci --omit=dev`; here, the repository's.
+    symlinkSync(path.resolve('node_modules'), path.join(app, 'node_modules'));
+    const image = imageOf(TRAINER_DOCKERFILE);
+    const job = Object.values(dev.ml.findResources('AWS::Batch::JobDefinition'))[0]?.Properties as Json;
+    const env: Record<string, string> = {
+      ...image.env,
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: app,
+    };
+    const local: Record<string, string> = {
+      [MODELS_BUCKET]: LOCAL.modelsBucket,
+      [BRONZE_BUCKET]: LOCAL.bucket,
+      [DB_CLUSTER_ARN]: LOCAL.clusterArn,
+      [DB_SECRET_ARN]: LOCAL.dbSecretArn,
+      [AWS_REGION]: REGION,
+    };
+    for (const [name, value] of Object.entries(containerEnvironment(job))) {
+      if (local[name] !== undefined) env[name] = local[name];
+      else if (typeof value === 'string') env[name] = value;
+      else throw new Error(`trainer: ${name} is ${JSON.stringify(value)}, which this test cannot resolve.`);
+    }
+    expect(env[DB_NAME]).toBeDefined();
+    // Local data instead of the warehouse: the recording, through the variable the trainer documents.
+    Object.assign(env, {
+      [TRAINER_DATA]: RECORDING_2024.map(sharedDataPath).join(','),
+      AWS_ENDPOINT_URL: aws.url,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+    });
+    makeReadOnly(app);
+    const [program, ...args] = image.command;
+    const exitCode = await new Promise<number | null>((resolve) => {
+      const child = spawn(program === 'node' ? process.execPath : (program as string), args, {
+        cwd: app,
+        env,
+        stdio: 'ignore',
+        ...NOBODY,
+      });
+      child.on('exit', (code) => resolve(code));
+    });
+    expect(exitCode).toBe(0);
+    const { Contents = [] } = await s3.client.send(
+      new ListObjectsV2Command({ Bucket: LOCAL.modelsBucket, Prefix: 'models/' }),
+    );
+    expect(Contents.length).toBeGreaterThan(0);
+  }, 180_000);
 });
