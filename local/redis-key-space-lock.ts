@@ -10,10 +10,14 @@ import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import { pidAlive } from '../lambdas/shared/pid-alive.ts';
 
-/** A killed run's lock expires by itself after this long (on another host, or a reused pid). */
-const LOCK_TTL_MS = 15_000;
-/** Renewed three times per TTL: a busy event loop may miss one. */
-const HEARTBEAT_MS = 5_000;
+/**
+ * A killed run's lock expires by itself after this long (on another host, or a reused pid; on this
+ * host a dead pid's lock is taken over at once). Long, because a busy machine can block the event
+ * loop for tens of seconds (PGlite compiles its WASM in about 30 s there) and miss renewals.
+ */
+const LOCK_TTL_MS = 120_000;
+/** Renewed several times per TTL. */
+const HEARTBEAT_MS = 10_000;
 
 export class KeySpaceLockedError extends Error {
   override readonly name = 'KeySpaceLockedError';
@@ -25,8 +29,11 @@ interface Owner {
   startedAt: string;
 }
 
-/** Renews the lock while the value is still ours. */
-const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
+/** Renews the lock while the value is ours, or takes it back if it expired meanwhile (nobody else took it). */
+const RENEW = `local v = redis.call('GET', KEYS[1])
+if v == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+if not v then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
+return 0`;
 /** Deletes the lock if the value is still ours. */
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 /** Replaces a dead owner's lock, if it is still that owner's. */
