@@ -14,7 +14,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BronzeReader } from '../../core/bronze/bronze-store.ts';
-import { FEATURE_VERSION } from '../../core/features/feature-names.ts';
+import { FEATURE_NAMES, FEATURE_VERSION } from '../../core/features/feature-names.ts';
+import { LABEL_HORIZON_US } from '../../core/features/label.ts';
 import { type Dataset, datasetFromReplay, datasetFromServedVectors } from '../../core/model/dataset.ts';
 import { type ReplayStats, replayTape } from '../../core/model/feature-replay.ts';
 import { type AwsClientOptions, s3Client } from '../../lambdas/shared/aws-clients.ts';
@@ -42,12 +43,40 @@ async function walk(dir: string): Promise<string[]> {
     .sort();
 }
 
+/** Days of replayed rows (`training_rows`) the trainer takes, ending at the newest row. */
+export const TRAINING_DAYS = 7;
+
+/**
+ * From the warehouse: the rows the history replay array job wrote (`training_rows`, the last
+ * TRAINING_DAYS days up to the newest) when they make enough rows; otherwise the served vectors.
+ */
 export async function datasetFromSql(
   sql: SqlClient,
   symbol = 'BTCUSDT',
   source = 'postgres',
 ): Promise<Dataset> {
-  const vectors = await new MarketDataRepository(sql).readFeatures(symbol, FEATURE_VERSION);
+  const repository = new MarketDataRepository(sql);
+  const newest = await sql.query<{ t: string | null }>(
+    'SELECT max(event_time_us)::text AS t FROM training_rows WHERE symbol = $1 AND feature_version = $2',
+    [symbol, FEATURE_VERSION],
+  );
+  const newestUs = Number(newest.rows[0]?.t ?? Number.NaN);
+  if (Number.isFinite(newestUs)) {
+    const rows = await repository.readTrainingRows(
+      symbol,
+      FEATURE_VERSION,
+      newestUs - TRAINING_DAYS * 86_400_000_000 + 1,
+    );
+    if (rows.length >= MIN_SERVED_ROWS)
+      return {
+        featureVersion: FEATURE_VERSION,
+        featureNames: FEATURE_NAMES,
+        horizonUs: LABEL_HORIZON_US,
+        rows,
+        source: `${source}:training_rows(${rows.length}, ${TRAINING_DAYS} d)`,
+      };
+  }
+  const vectors = await repository.readFeatures(symbol, FEATURE_VERSION);
   return datasetFromServedVectors(vectors, `${source}:features(${vectors.length})`);
 }
 

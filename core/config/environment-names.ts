@@ -82,6 +82,10 @@ export const GAP_VOLUME_TOLERANCE = 'GAP_VOLUME_TOLERANCE';
 export const TRAINER_DATA = 'TRAINER_DATA';
 /** A local directory used as the model store when MODELS_BUCKET is unset (the S3 layout under it). */
 export const MODEL_STORE_DIR = 'MODEL_STORE_DIR';
+/** Days the history replay array job covers (its array size), ending yesterday (UTC). */
+export const REPLAY_DAYS = 'REPLAY_DAYS';
+/** The child's index in an AWS Batch array job (set by Batch). */
+export const AWS_BATCH_JOB_ARRAY_INDEX = 'AWS_BATCH_JOB_ARRAY_INDEX';
 
 /** Every name above, for tests that check nothing is set outside this module. */
 export const ENVIRONMENT_NAMES = [
@@ -119,6 +123,8 @@ export const ENVIRONMENT_NAMES = [
   GAP_VOLUME_TOLERANCE,
   TRAINER_DATA,
   MODEL_STORE_DIR,
+  REPLAY_DAYS,
+  AWS_BATCH_JOB_ARRAY_INDEX,
 ] as const;
 
 export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];

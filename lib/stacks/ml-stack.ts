@@ -65,6 +65,7 @@ import {
   repositoryImageOptions,
   validateRepositoryImage,
 } from '../constructs/pipeline-service.ts';
+import { ReplayArrayJob } from '../constructs/replay-array-job.ts';
 import type { DataStack } from './data-stack.ts';
 import { SUBNETS } from './network-stack.ts';
 
@@ -110,6 +111,10 @@ export const ML_PREFIXES = {
  * the previous day's last served vectors into the warehouse.
  */
 export const TRAINING_SCHEDULE = Schedule.cron({ minute: '30', hour: '0' });
+/** The history replay array job (one child per day) runs before training, which reads its rows. */
+export const REPLAY_SCHEDULE = Schedule.cron({ minute: '5', hour: '0' });
+/** Days the daily replay covers (the trainer takes the last 7 days of rows: data-sources.ts). */
+export const REPLAY_DAYS_DEFAULT = 7;
 
 /**
  * The SageMaker training instance the printed `create-training-job` input names. x86_64: SageMaker
@@ -177,6 +182,8 @@ export class MlStack extends Stack {
   public readonly trainingSchedule: Rule;
   /** Batch job state FAILED on this queue. */
   public readonly failedJobs: Rule;
+  /** The history replay array job (one child per day into the warehouse). */
+  public historyReplay!: ReplayArrayJob;
   /** Present only with `config.ml.sagemaker`. */
   public readonly sagemakerRole: Role | undefined;
   public readonly cluster: Cluster;
@@ -331,6 +338,18 @@ export class MlStack extends Stack {
       description: 'aws batch submit-job --job-queue <this> --job-definition <TrainerJobDefinitionArn> …',
     });
     new CfnOutput(this, 'TrainerJobDefinitionArn', { value: jobDefinition.jobDefinitionArn });
+    this.historyReplay = new ReplayArrayJob(this, 'HistoryReplay', {
+      vpc: this.props.vpc,
+      subnetGroupName: SUBNETS.compute,
+      securityGroup: this.trainerSecurityGroup,
+      image: ContainerImage.fromDockerImageAsset(image),
+      environment: this.trainerEnvironment(),
+      jobRole: this.jobRole,
+      logGroup,
+      days: REPLAY_DAYS_DEFAULT,
+      schedule: REPLAY_SCHEDULE,
+      jobName: `${config.prefix}-history-replay`,
+    });
     return { computeEnvironment, jobQueue, jobDefinition };
   }
 

@@ -102,9 +102,14 @@ for (const adapter of adapters) {
 
     it('applies the migrations once and records them', async () => {
       const first = await applyMigrations(sql, migrations);
-      expect(first.applied).toEqual(['0001_market_tables', '0002_bronze_ledger', '0003_conflicting_writes']);
+      expect(first.applied).toEqual([
+        '0001_market_tables',
+        '0002_bronze_ledger',
+        '0003_conflicting_writes',
+        '0004_training_rows',
+      ]);
       const second = await applyMigrations(sql, migrations);
-      expect(second).toEqual({ applied: [], alreadyApplied: 3 });
+      expect(second).toEqual({ applied: [], alreadyApplied: 4 });
       const recorded = await sql.query<{ version: number; name: string }>(
         'SELECT version, name FROM schema_migrations ORDER BY version',
       );
@@ -112,6 +117,7 @@ for (const adapter of adapters) {
         [1, 'market_tables'],
         [2, 'bronze_ledger'],
         [3, 'conflicting_writes'],
+        [4, 'training_rows'],
       ]);
       const edited = migrations.map((m, i) => (i === 0 ? { ...m, checksum: 'changed' } : m));
       await expect(applyMigrations(sql, edited)).rejects.toThrow(MigrationError);

@@ -35,6 +35,26 @@ export async function readBronzeTape(
   return tapeFromBronze({ symbol, snapshots, frames: [...depth, ...trades] }, decoder);
 }
 
+/**
+ * One UTC day of bronze market data as a tape (`dt=YYYY-MM-DD` partitions only): what one child of the
+ * history replay array job reads (containers/trainer/replay-day.ts).
+ */
+export async function readBronzeDayTape(
+  reader: BronzeReader,
+  symbol: string,
+  day: string,
+  decoder: SbeBatchDecoder,
+): Promise<BronzeTape> {
+  const of = (dataset: 'rest/depth' | 'stream/depth' | 'stream/trade') =>
+    `${datasetPrefix(dataset, symbol)}dt=${day}/`;
+  const [snapshots, depth, trades] = await Promise.all([
+    readAll<DepthLine>(reader, of('rest/depth')),
+    readAll<StreamFrameLine>(reader, of('stream/depth')),
+    readAll<StreamFrameLine>(reader, of('stream/trade')),
+  ]);
+  return tapeFromBronze({ symbol, snapshots, frames: [...depth, ...trades] }, decoder);
+}
+
 /** The vectors inference served, of this FEATURE_VERSION (another version's are left out). */
 export async function readServedVectors(reader: BronzeReader, symbol: string): Promise<FeatureVector[]> {
   const lines = await readAll<FeatureVectorJson>(reader, datasetPrefix('features/served', symbol));

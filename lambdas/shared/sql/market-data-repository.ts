@@ -90,6 +90,22 @@ const UPSERT_FEATURES = `INSERT INTO features (symbol, event_time_us, feature_ve
   ON CONFLICT (symbol, feature_version, event_time_us) DO UPDATE SET conflicting_writes = features.conflicting_writes + 1
   WHERE features.feature_values IS DISTINCT FROM EXCLUDED.feature_values`;
 
+const UPSERT_TRAINING_ROW = `INSERT INTO training_rows (symbol, feature_version, event_time_us, feature_values, label, source)
+  VALUES ($1, $2, $3, CAST($4 AS jsonb), $5, $6)
+  ON CONFLICT (symbol, feature_version, event_time_us) DO UPDATE SET
+    feature_values = EXCLUDED.feature_values, label = EXCLUDED.label, source = EXCLUDED.source`;
+
+/** A replayed feature row and its label (core/model/dataset.ts LabelledRow, with its key). */
+export interface TrainingRow {
+  symbol: string;
+  featureVersion: number;
+  eventTimeUs: number;
+  /** FEATURE_NAMES order; NaN is stored as null. */
+  values: readonly number[];
+  label: number;
+  source: string;
+}
+
 const UPSERT_PREDICTION = `INSERT INTO predictions (symbol, event_time_us, model_version, prediction_log_return, horizon_us)
   VALUES ($1, $2, $3, $4, $5)
   ON CONFLICT (symbol, model_version, event_time_us) DO UPDATE SET conflicting_writes = predictions.conflicting_writes + 1
@@ -190,6 +206,51 @@ export class MarketDataRepository {
        UNION ALL SELECT 'predictions', coalesce(sum(conflicting_writes), 0) FROM predictions`,
     );
     return Object.fromEntries(r.rows.map((row) => [row.t, Number(row.n)]));
+  }
+
+  /** Idempotent: a row at the same key is replaced (a day replayed again). */
+  async upsertTrainingRows(rows: readonly TrainingRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.sql.batch(
+      UPSERT_TRAINING_ROW,
+      rows.map((r) => [
+        r.symbol,
+        r.featureVersion,
+        r.eventTimeUs,
+        JSON.stringify(r.values.map((v) => (Number.isFinite(v) ? v : null))),
+        r.label,
+        r.source,
+      ]),
+    );
+  }
+
+  /** Replayed rows of one version in [fromUs, toUs], oldest first (NaN restored from null). */
+  async readTrainingRows(
+    symbol: string,
+    featureVersion: number,
+    fromUs = 0,
+    toUs = Number.MAX_SAFE_INTEGER,
+  ): Promise<{ eventTimeUs: number; x: Float64Array; label: number }[]> {
+    const out: { eventTimeUs: number; x: Float64Array; label: number }[] = [];
+    let after = fromUs - 1;
+    for (;;) {
+      const page = await this.sql.query<{ t: string | number; v: string; label: number | string }>(
+        `SELECT event_time_us::text AS t, feature_values::text AS v, label FROM training_rows
+         WHERE symbol = $1 AND feature_version = $2 AND event_time_us > $3 AND event_time_us <= $4
+         ORDER BY event_time_us LIMIT ${READ_PAGE_ROWS}`,
+        [symbol, featureVersion, after, toUs],
+      );
+      for (const r of page.rows) {
+        const values = JSON.parse(r.v) as (number | null)[];
+        out.push({
+          eventTimeUs: Number(r.t),
+          x: Float64Array.from(values, (v) => (v === null ? Number.NaN : v)),
+          label: Number(r.label),
+        });
+      }
+      if (page.rows.length < READ_PAGE_ROWS) return out;
+      after = Number((page.rows[page.rows.length - 1] as { t: string }).t);
+    }
   }
 
   async recordLoaded(
