@@ -22,7 +22,10 @@ export interface TradeIdAudit {
   missingIds: number;
   /** The highest trade id the audit could decide. */
   checkedThrough: number | null;
-  /** Trade ids the stream spanned (its first to its newest): what the session must hold. */
+  /**
+   * Trade ids seen from the stream's first to its newest: held by the stream or the back-fill, or
+   * covered by REST (an id neither ever had was seen by nobody). What the session must hold.
+   */
   idsSeen: number;
   /** Of those, the ids REST aggTrades cover up to the newest both sides reached: what was checked. */
   idsChecked: number;
@@ -55,7 +58,19 @@ export async function auditTradeIds(reader: BronzeReader, symbol: string): Promi
   }
   const check = findTradeIdGaps(aggs, held, undefined, streamStartId);
   const streamMax = held.max;
-  const idsSeen = streamStartId !== undefined && streamMax !== undefined ? streamMax - streamStartId + 1 : 0;
+  // Ids seen: those the stream (or the back-fill) holds or REST covers, from the stream's first to its
+  // newest. An id neither side ever had (a hole in a recording) was seen by nobody.
+  let idsSeen = 0;
+  if (streamStartId !== undefined && streamMax !== undefined) {
+    const seen = new IdIntervals(held.toJSON());
+    for (const [, f, l] of aggs) {
+      const from = Math.max(f, streamStartId);
+      const to = Math.min(l, streamMax);
+      if (from <= to) seen.add(from, to);
+    }
+    const unseen = seen.missingIn(streamStartId, streamMax).reduce((n, [a, b]) => n + b - a + 1, 0);
+    idsSeen = streamMax - streamStartId + 1 - unseen;
+  }
   let idsChecked = 0;
   if (streamStartId !== undefined && check.checkedThrough !== undefined) {
     const through = check.checkedThrough;

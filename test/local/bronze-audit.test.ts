@@ -76,6 +76,13 @@ describe('trade-id audit coverage', () => {
     expect(tradeIdCoverage(audit)).toMatchObject({ checked: 51, seen: 100 });
   });
 
+  it('does not count as seen an id neither the stream nor REST ever had (a hole in a recording)', async () => {
+    const ids = range(100, 199).filter((id) => id !== 150);
+    const audit = await auditTradeIds(await bronze(ids, [...range(90, 149), ...range(151, 210)]), SYMBOL);
+    expect(tradeIdCoverage(audit)).toEqual({ checked: 99, seen: 99, ratio: 1 });
+    expect(tradeIdGapFigure(audit)).toBe(0);
+  });
+
   it('checked nothing: no REST at all', async () => {
     const audit = await auditTradeIds(await bronze(range(100, 199), []), SYMBOL);
     expect(tradeIdCoverage(audit)).toEqual({ checked: 0, seen: 100, ratio: 0 });
