@@ -26,7 +26,7 @@ import { datasetFromReplay } from '../../core/model/dataset.ts';
 import { FeatureReplay } from '../../core/model/feature-replay.ts';
 import { type Forecaster, forecasterFromArtifact } from '../../core/model/forecaster.ts';
 import { CandidateArena, ORACLE, SERVED } from '../../core/scoring/candidate-arena.ts';
-import { neweyWestMean, RANDOM_WALK, type ScoredTick } from '../../core/scoring/rolling-scorecard.ts';
+import { neweyWestMean, type ScoredTick } from '../../core/scoring/rolling-scorecard.ts';
 import { LocalModelStore } from '../../lambdas/shared/model-store/local-model-store.ts';
 import { type InformedFlowParams, parseInformedFlow } from '../../local/venue/sources/informed-flow.ts';
 import { SyntheticMarket } from '../../local/venue/sources/synthetic-market.ts';
@@ -43,17 +43,18 @@ const { values } = parseArgs({
 const hours = Number(values.hours);
 const seed = Number(values.seed);
 const retrainUs = Number(values['retrain-min']) * 60e6;
-const flag = values['informed-flow'];
-const informedFlow = flag === undefined ? undefined : flag === 'off' ? false : { strength: Number(flag) };
-if (
-  !(hours > 0) ||
-  !Number.isInteger(seed) ||
-  !(retrainUs > 0) ||
-  (informedFlow && !(informedFlow.strength >= 0))
-) {
-  console.error(
-    'Usage: npm run bench:forecast -- [--hours 2] [--seed 1] [--retrain-min 30] [--informed-flow off|<strength>]',
-  );
+const usage =
+  'usage: npm run bench:forecast -- [--hours 2] [--seed 1] [--retrain-min 30] [--informed-flow off|on|<strength>]';
+let informedFlow: InformedFlowParams | false | undefined;
+try {
+  const flag = values['informed-flow'];
+  informedFlow = flag === undefined ? undefined : parseInformedFlow(flag);
+} catch (error) {
+  console.error(`${(error as Error).message} ${usage}`);
+  process.exit(2);
+}
+if (!(hours > 0) || !Number.isInteger(seed) || !(retrainUs > 0)) {
+  console.error(usage);
   process.exit(2);
 }
 
