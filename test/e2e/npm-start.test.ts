@@ -40,8 +40,12 @@ async function npmStart(args: string[], db: number): Promise<{ summary: RunSumma
         DASHBOARD_PORT: '0',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // A hung run is stopped (SIGTERM: it still writes its summary) before the test's deadline,
+      // so no pipeline outlives the test.
+      signal: AbortSignal.timeout(E2E_TIMEOUT_MS - 15_000),
     },
   );
+  child.on('error', () => {});
   let output = '';
   child.stdout.on('data', (d) => {
     output += d;
