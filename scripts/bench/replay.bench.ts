@@ -70,7 +70,9 @@ function run(dir: string, n: number): { events: number; seconds: number; peakRss
 for (const hours of values.hours.split(',').map(Number)) {
   const dir = history(hours);
   const one = run(dir, 1);
-  const many = run(dir, workers);
+  // A history of one part has nothing to run in parallel: its figures are the one worker's.
+  const parallel = hours / Number(values['part-hours']) >= 2;
+  const many = parallel ? run(dir, workers) : one;
   const rate = (r: { events: number; seconds: number }) => Math.round(r.events / r.seconds);
   process.stdout.write(
     `${JSON.stringify({
@@ -79,8 +81,8 @@ for (const hours of values.hours.split(',').map(Number)) {
       events: many.events,
       eventsPerS: rate(many),
       peakRssMb: many.peakRssMb,
-      workers,
-      speedupVsOneWorker: Number((one.seconds / many.seconds).toFixed(2)),
+      workers: parallel ? workers : 1,
+      speedupVsOneWorker: parallel ? Number((one.seconds / many.seconds).toFixed(2)) : null,
       oneWorker: { eventsPerS: rate(one), peakRssMb: one.peakRssMb, seconds: one.seconds },
       projectedDaySecondsPerCore: Math.round((one.seconds / hours) * 24),
     })}\n`,
