@@ -9,6 +9,9 @@
 import { describe, expect, it } from 'vitest';
 import { FeatureReplay } from '../../core/model/feature-replay.ts';
 import { Rng } from '../../core/random/rng.ts';
+import { parseStartOptions, UsageError } from '../../local/cli-options.ts';
+import { VenueConfigError } from '../../local/venue/errors.ts';
+import { optionsFromArgs } from '../../local/venue/main.ts';
 import { measureMarketSignal } from '../../local/venue/market-signal.ts';
 import { Side } from '../../local/venue/order-book.ts';
 import {
@@ -112,6 +115,14 @@ describe('informed flow parameters', () => {
     expect(parseInformedFlow('0.05')).toEqual({ strength: 0.05 });
     expect(() => parseInformedFlow('strong')).toThrow(InformedFlowParamsError);
     expect(() => parseInformedFlow('1.5')).toThrow(/strength 1.5 is outside/);
+    // npm start and the venue's CLI take the same form; a bad value is a one-line usage error.
+    expect(parseStartOptions(['--informed-flow', 'off'])['informed-flow']).toBe(false);
+    expect(parseStartOptions(['--informed-flow', '0.2'])['informed-flow']).toEqual({ strength: 0.2 });
+    expect(() => parseStartOptions(['--informed-flow', 'strong'])).toThrow(UsageError);
+    expect(optionsFromArgs(['--informed-flow', 'off']).source).toMatchObject({
+      model: { informedFlow: false },
+    });
+    expect(() => optionsFromArgs(['--informed-flow', '2'])).toThrow(VenueConfigError);
     expect(() => informedFlowVariances({ ...DEFAULT_INFORMED_FLOW, strength: 0.9 }, 16e-8, 20_000)).toThrow(
       /above the .* half-life allows/,
     );
