@@ -119,8 +119,11 @@ class BookHistory {
     }
   }
 
+  /** The oldest id `bookAt` can rebuild: the oldest checkpoint whose changes are all still in the ring. */
   oldestUpdateId(): number {
-    return this.checkpoints[0]?.updateId ?? 0;
+    const oldestIndex = this.total - this.capacity;
+    const usable = this.checkpoints.find((c) => c.index >= oldestIndex) ?? this.checkpoints.at(-1);
+    return usable?.updateId ?? 0;
   }
 
   bookAt(updateId: number): { book: OrderBook; exact: boolean } | undefined {

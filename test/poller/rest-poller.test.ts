@@ -19,7 +19,8 @@ import {
   s3Rig,
 } from './poller-harness.ts';
 
-// 00:58 to 01:01 UTC: the objects cross an hour partition.
+// 00:58 to 01:02 UTC: the objects cross an hour partition, and the trades fill more than three
+// aggTrades pages (the crash test needs two runs of at least two pages each).
 const START_US = Date.UTC(2024, 7, 9, 0, 58, 0) * 1000;
 const sim = (seed: number, durationUs: number) =>
   ({ kind: 'sim', seed, speed: 'max', startTimeUs: START_US, durationUs }) as const;
@@ -35,7 +36,7 @@ async function bucket(): Promise<string> {
 
 beforeAll(async () => {
   s3 = await startS3Emulator();
-  venue = await startVenue({ source: sim(7, 180e6) });
+  venue = await startVenue({ source: sim(7, 240e6) });
   await venue.marketEnded;
 });
 afterAll(async () => {

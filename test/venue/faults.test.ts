@@ -28,9 +28,11 @@ describe('frame faults', () => {
     ({ venue, client } = await run(
       {
         source: { kind: 'sim', seed: 9, speed: 'max', durationUs: 20e6 },
+        // Trade drops every 21st frame and truncations every 25th never hit the same frame in this
+        // span (lcm 525), so each damaged frame reaches the client once.
         faults:
           'drop-diff:every=50,dup-diff:every=70,reorder-diff:every=90,corrupt:stream=depth:every=60,' +
-          'drop-trade:every=40,truncate:stream=trade:every=25',
+          'drop-trade:every=21,truncate:stream=trade:every=25',
       },
       'btcusdt@depth/btcusdt@trade',
     ));
