@@ -76,6 +76,16 @@ const TRUTH_CHECK_MS = 1000;
 const TRUTH_CHECK_LEVELS = 20;
 /** The final check compares every level a REST snapshot can hold (Binance's deepest view). */
 const FULL_BOOK_LEVELS = 5000;
+/**
+ * How deep the final check compares, given the last re-anchor's snapshot depth. A full-depth snapshot
+ * holds the whole book: compare all of it. A shallower one (the REST budget chose 1000 levels) leaves
+ * the book unknown past its last level, and every level removed near the top since pulls one of those
+ * unknown levels into the top N: compare the top half, which a session's price moves do not reach.
+ */
+function finalCheckLevels(snapshotLimit: number | undefined): number {
+  if (snapshotLimit === undefined || snapshotLimit >= FULL_BOOK_LEVELS) return FULL_BOOK_LEVELS;
+  return Math.floor(snapshotLimit / 2);
+}
 export const BRONZE_BUCKET_LOCAL = 'btcusdt-bronze-local';
 /**
  * EventBridge runs the poller and the gap detector every minute in AWS; local sessions last a minute
@@ -659,10 +669,7 @@ export class LocalPipeline {
     await this.servedLog?.stop().catch(() => {});
     const flushed = (await this.ingestor?.stop(10_000)) ?? true;
     const drained = (await Promise.all(this.eventSources.map((s) => s.drain(10_000)))).every(Boolean);
-    // At the end, the whole book (every level within the last snapshot's depth), not just the top.
-    await this.checkAgainstVenue(
-      Math.min(FULL_BOOK_LEVELS, this.reanchors?.lastSwap?.snapshotLimit ?? FULL_BOOK_LEVELS),
-    );
+    await this.checkAgainstVenue(finalCheckLevels(this.reanchors?.lastSwap?.snapshotLimit));
     this.figures.fullBookChecks++;
     // A last poll and gap check so that the session's final seconds are covered too.
     for (const schedule of this.schedules) await schedule.runNow();

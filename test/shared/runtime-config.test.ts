@@ -6,7 +6,10 @@ import { ConfigError, parseLambdaEnvironment } from '../../lambdas/shared/runtim
 
 describe('parseEnvironment', () => {
   it('applies the defaults', () => {
-    expect(parseRestPollerEnvironment({ BRONZE_BUCKET: 'bronze' })).toMatchObject({
+    // The poller needs Redis (the REST weight budget it shares with the re-anchor lives there).
+    expect(
+      parseRestPollerEnvironment({ BRONZE_BUCKET: 'bronze', REDIS_URL: 'redis://127.0.0.1:6379' }),
+    ).toMatchObject({
       BRONZE_BUCKET: 'bronze',
       SYMBOLS: ['BTCUSDT'],
       AWS_REGION: 'ap-northeast-1',
