@@ -37,7 +37,7 @@ export interface ReplayArrayJobProps {
   readonly days?: number;
   /** When the array job is submitted. */
   readonly schedule: Schedule;
-  /** Per child. @default 1 vCPU, 2 GiB (a day of BTCUSDT replays in about 2 minutes per core, in 512 MB) */
+  /** Per child. @default 1 vCPU, 2 GiB (a synthetic day replayed in about 6 minutes per core here, peak RSS under 300 MB: `npm run bench:replay`) */
   readonly vcpus?: number;
   readonly memoryMiB?: number;
   /** @default 30 minutes */
