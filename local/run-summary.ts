@@ -3,6 +3,7 @@
  * fields; README describes them). Every figure is measured in the run; a stage that has not landed yet
  * reports null rather than a made-up number.
  */
+import type { CandidateReport } from '../core/scoring/candidate-arena.ts';
 import type { BookAnchorInfo } from './venue/ground-truth.ts';
 
 export interface RunSummary {
@@ -44,16 +45,10 @@ export interface RunSummary {
      */
     candidates: Record<
       string,
-      {
-        kind: string;
-        version: string;
-        n: number;
-        rmseRatioVsRandomWalk: number | null;
-        corr: number | null;
-        hitRate: number | null;
-        tVsRandomWalk: number | null;
-        skillCaptured: number | null;
-      }
+      Pick<
+        CandidateReport,
+        'kind' | 'version' | 'n' | 'rmseRatioVsRandomWalk' | 'corr' | 'hitRate' | 'skillCaptured'
+      > & { tVsRandomWalk: number | null }
     >;
     /** The served candidate over time: each switch, with the scores that decided it. */
     switches: { timeMs: number; from: string; to: string; reason: string }[];
