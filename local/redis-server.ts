@@ -48,42 +48,81 @@ function freePort(): Promise<number> {
   });
 }
 
-export async function ensureRedis(env: Record<string, string | undefined>): Promise<LocalRedis> {
+/**
+ * redis-server beside a shell that stops it once `ownerPid` is gone: `kill -9` of the run would
+ * otherwise leave it running (Linux has no parent-death signal Node can set). Exit 127: not on PATH.
+ */
+const SUPERVISED_REDIS = [
+  'command -v redis-server >/dev/null || exit 127',
+  'redis-server "$@" & redis=$!',
+  "trap 'kill $redis 2>/dev/null; wait $redis; exit 0' TERM INT",
+  'while kill -0 "$OWNER_PID" 2>/dev/null && kill -0 $redis 2>/dev/null; do sleep 1; done',
+  'kill $redis 2>/dev/null; wait $redis',
+].join('\n');
+
+const NOT_INSTALLED =
+  'No Redis is reachable on 127.0.0.1:6379 and redis-server is not on PATH: install it ' +
+  '(Debian/Ubuntu: sudo apt-get install -y redis-server; macOS: brew install redis) or set REDIS_URL.';
+
+export interface EnsureRedisOptions {
+  /** The Redis tried when REDIS_URL is unset. @default redis://127.0.0.1:6379 */
+  standardUrl?: string;
+  /** The process whose end stops a started server. @default this process */
+  ownerPid?: number;
+}
+
+export async function ensureRedis(
+  env: Record<string, string | undefined>,
+  options: EnsureRedisOptions = {},
+): Promise<LocalRedis> {
   if (env.REDIS_URL) {
     if (await reachable(env.REDIS_URL)) return { url: env.REDIS_URL, started: false, stop: async () => {} };
     throw new RedisUnavailableError(`REDIS_URL ${env.REDIS_URL} does not answer.`);
   }
-  const standard = 'redis://127.0.0.1:6379';
+  const standard = options.standardUrl ?? 'redis://127.0.0.1:6379';
   if (await reachable(standard)) return { url: standard, started: false, stop: async () => {} };
   const port = await freePort();
-  let child: ChildProcess;
-  try {
-    child = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      {
-        stdio: 'ignore',
-      },
-    );
-    await new Promise<void>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('spawn', () => resolve());
-    });
-  } catch {
-    throw new RedisUnavailableError(
-      'No Redis is reachable on 127.0.0.1:6379 and redis-server is not on PATH: install it ' +
-        '(Debian/Ubuntu: sudo apt-get install -y redis-server; macOS: brew install redis) or set REDIS_URL.',
-    );
-  }
+  const child: ChildProcess = spawn(
+    '/bin/sh',
+    [
+      '-c',
+      SUPERVISED_REDIS,
+      'sh',
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+    ],
+    { stdio: 'ignore', env: { ...process.env, OWNER_PID: String(options.ownerPid ?? process.pid) } },
+  );
+  let exitCode: number | null | undefined;
+  child.once('error', () => {
+    exitCode = null;
+  });
+  child.once('exit', (code) => {
+    exitCode = code;
+  });
   const url = `redis://127.0.0.1:${port}`;
-  for (let i = 0; i < 50 && !(await reachable(url)); i++) await new Promise((r) => setTimeout(r, 100));
-  if (!(await reachable(url))) throw new RedisUnavailableError(`redis-server on port ${port} did not start.`);
+  for (let i = 0; i < 50 && exitCode === undefined && !(await reachable(url)); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if (exitCode === 127) throw new RedisUnavailableError(NOT_INSTALLED);
+  if (exitCode !== undefined || !(await reachable(url))) {
+    child.kill('SIGTERM');
+    throw new RedisUnavailableError(`redis-server on port ${port} did not start.`);
+  }
   return {
     url,
     started: true,
     stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      await exited;
     },
   };
 }
