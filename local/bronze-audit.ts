@@ -116,6 +116,6 @@ export async function auditFeatureParity(
   decoder: SbeBatchDecoder,
 ): Promise<ParityReport> {
   const { tape } = await readBronzeTape(reader, symbol, decoder);
-  const offline = replayTape(tape, { tickUs: GRID_US }).vectors;
-  return compareWithReplay(await readServedVectors(reader, symbol), offline);
+  const offline = replayTape(tape, { tickUs: GRID_US });
+  return compareWithReplay(await readServedVectors(reader, symbol), offline.vectors, offline);
 }

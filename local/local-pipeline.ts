@@ -897,6 +897,7 @@ export class LocalPipeline {
             tradesInFlight: this.parity.tradesInFlight,
             other: this.parity.other,
             missingOffline: this.parity.missingOffline,
+            afterTapeEnd: this.parity.afterTapeEnd,
             differingByFeature: this.parity.differingByFeature,
             examples: this.parity.examples,
           }

@@ -85,8 +85,10 @@ export interface RunSummary {
     tradesInFlight: number;
     /** Differing otherwise. */
     other: number;
-    /** Served at an instant the replay had no book for. */
+    /** Served at an instant the replay reached but computed nothing for (examples say why). */
     missingOffline: number;
+    /** Served after the replay's last tick (the archived tape ends before them): not compared. */
+    afterTapeEnd: number;
     differingByFeature: Record<string, number>;
     /** The first differences, `<time> <feature>: live x, offline y`. */
     examples: string[];

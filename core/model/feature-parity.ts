@@ -5,6 +5,7 @@
  * Pure.
  */
 import { FEATURE_NAMES, type FeatureName, type FeatureVector } from '../features/feature-names.ts';
+import type { TickSpan } from './feature-replay.ts';
 
 export interface ParityReport {
   served: number;
@@ -19,8 +20,10 @@ export interface ParityReport {
   tradesInFlight: number;
   /** Compared vectors that differ otherwise. */
   other: number;
-  /** Served vectors at an instant the replay had no book for. */
+  /** Served vectors at an instant the replay reached but computed nothing for (examples say why). */
   missingOffline: number;
+  /** Served vectors after the replay's last tick: the tape ends before them (nothing to compare). */
+  afterTapeEnd: number;
   /** For each feature that ever differed, in how many compared vectors. */
   differingByFeature: Partial<Record<FeatureName, number>>;
   /** The first few differences, readable (`<time> <feature>: live x, offline y`). */
@@ -29,9 +32,16 @@ export interface ParityReport {
 
 const EXAMPLES = 20;
 
+/** What the replay covered besides its vectors (core/model/feature-replay.ts `ReplayResult`). */
+export interface ReplayCoverage {
+  unsynced: readonly TickSpan[];
+  lastTickUs: number | undefined;
+}
+
 export function compareWithReplay(
   served: readonly FeatureVector[],
   offline: readonly FeatureVector[],
+  coverage: ReplayCoverage = { unsynced: [], lastTickUs: Number.POSITIVE_INFINITY },
 ): ParityReport {
   const byTime = new Map(offline.map((v) => [v.eventTimeUs, v]));
   const report: ParityReport = {
@@ -41,14 +51,22 @@ export function compareWithReplay(
     tradesInFlight: 0,
     other: 0,
     missingOffline: 0,
+    afterTapeEnd: 0,
     differingByFeature: {},
     examples: [],
   };
   for (const vector of served) {
     const expected = byTime.get(vector.eventTimeUs);
     if (!expected) {
+      if (coverage.lastTickUs === undefined || vector.eventTimeUs > coverage.lastTickUs) {
+        report.afterTapeEnd++;
+        continue;
+      }
       report.missingOffline++;
-      if (report.examples.length < EXAMPLES) report.examples.push(`${vector.eventTimeUs}: no offline vector`);
+      if (report.examples.length < EXAMPLES)
+        report.examples.push(
+          `${vector.eventTimeUs}: no offline vector (${whyMissing(vector.eventTimeUs, coverage)})`,
+        );
       continue;
     }
     report.compared++;
@@ -67,6 +85,13 @@ export function compareWithReplay(
     else report.other++;
   }
   return report;
+}
+
+function whyMissing(timeUs: number, coverage: ReplayCoverage): string {
+  const span = coverage.unsynced.find((s) => s.fromUs <= timeUs && timeUs <= s.toUs);
+  return span
+    ? `the replay had no trusted book from ${span.fromUs} to ${span.toUs}`
+    : 'not a tick of the replay';
 }
 
 const TRADE_FEATURE = /^(tfi|trade_count)_/;

@@ -77,6 +77,16 @@ export interface ReplayResult {
   vectors: FeatureVector[];
   mids: MidPoint[];
   stats: ReplayStats;
+  /** Spans of ticks passed with no trusted book (no vector): before the anchor, after a gap. */
+  unsynced: TickSpan[];
+  /** The last tick computed, or undefined before any. */
+  lastTickUs: number | undefined;
+}
+
+/** Ticks `fromUs` through `toUs` (inclusive). */
+export interface TickSpan {
+  fromUs: number;
+  toUs: number;
 }
 
 export interface FeatureReplayOptions {
@@ -125,6 +135,8 @@ export class FeatureReplay {
   private lastTimeUs = Number.NEGATIVE_INFINITY;
   private readonly vectors: FeatureVector[] = [];
   private readonly mids: MidPoint[] = [];
+  private readonly unsynced: TickSpan[] = [];
+  private lastTickUs: number | undefined;
   private readonly stats: ReplayStats = {
     diffsApplied: 0,
     diffsOld: 0,
@@ -237,7 +249,13 @@ export class FeatureReplay {
   finish(): ReplayResult {
     // The tick at or after the last event: everything up to it has been applied.
     if (this.nextTickUs !== undefined) this.emit(this.nextTickUs);
-    return { vectors: this.vectors, mids: this.mids, stats: { ...this.stats } };
+    return {
+      vectors: this.vectors,
+      mids: this.mids,
+      stats: { ...this.stats },
+      unsynced: this.unsynced,
+      lastTickUs: this.lastTickUs,
+    };
   }
 
   /** Emits every tick strictly before `timeUs` (events at a tick's time belong to that tick). */
@@ -250,7 +268,13 @@ export class FeatureReplay {
   }
 
   private emit(tickUs: number): void {
-    if (this.book === undefined || !this.trusted) return;
+    this.lastTickUs = tickUs;
+    if (this.book === undefined || !this.trusted) {
+      const span = this.unsynced.at(-1);
+      if (span && span.toUs === tickUs - this.tickUs) span.toUs = tickUs;
+      else this.unsynced.push({ fromUs: tickUs, toUs: tickUs });
+      return;
+    }
     this.vectors.push(computeFeatures(this.state, this.top, this.trades, tickUs));
   }
 

@@ -157,7 +157,7 @@ describe('feature parity: served live vs recomputed from bronze', () => {
     expect(live).toHaveLength(service.servedCount);
     expect(live.length).toBeGreaterThan(150);
 
-    const parity = compareWithReplay(live, replay.vectors);
+    const parity = compareWithReplay(live, replay.vectors, replay);
     expect(parity.examples).toEqual([]);
     expect(parity).toMatchObject({
       compared: live.length,
@@ -165,6 +165,7 @@ describe('feature parity: served live vs recomputed from bronze', () => {
       tradesInFlight: 0,
       other: 0,
       missingOffline: 0,
+      afterTapeEnd: 0,
     });
     console.log(
       `[parity] ${parity.identical}/${parity.served} served vectors identical; offline replay of ${bronze.diffs} diffs, ${bronze.trades} trades, ${bronze.snapshots} snapshots`,

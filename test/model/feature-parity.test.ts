@@ -49,4 +49,27 @@ describe('compareWithReplay', () => {
       `${T + 3e5} spread_bp: live 1.25, offline ${FEATURE_INDEX.spread_bp / 10}`,
     );
   });
+
+  it('says why a served instant has no offline twin, and leaves instants after the tape uncompared', () => {
+    const report = compareWithReplay(
+      [vector(T), vector(T + 6e5), vector(T + 7e5), vector(T + 9e5)],
+      [vector(T)],
+      {
+        // The replay lost its book after a gap at T + 5e5 and had none through T + 7e5; its tape ends at T + 8e5.
+        unsynced: [{ fromUs: T + 5e5, toUs: T + 7e5 }],
+        lastTickUs: T + 8e5,
+      },
+    );
+    expect(report).toMatchObject({
+      served: 4,
+      compared: 1,
+      identical: 1,
+      missingOffline: 2,
+      afterTapeEnd: 1,
+    });
+    expect(report.examples).toEqual([
+      `${T + 6e5}: no offline vector (the replay had no trusted book from ${T + 5e5} to ${T + 7e5})`,
+      `${T + 7e5}: no offline vector (the replay had no trusted book from ${T + 5e5} to ${T + 7e5})`,
+    ]);
+  });
 });
