@@ -84,6 +84,9 @@ watchParent((detail) => {
 async function failStart(error: unknown): Promise<never> {
   await dashboard?.close().catch(() => {});
   await pipeline.stop().catch(() => {});
+  // What ran before the failure (a recording that breaks while the venue reads it) is still reported.
+  const summary = options.summary ? await pipeline.summary().catch(() => undefined) : undefined;
+  if (options.summary && summary) writeFileSync(options.summary, `${JSON.stringify(summary, null, 2)}\n`);
   exitWithFailure(COMMAND, error);
 }
 

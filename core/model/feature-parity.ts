@@ -31,6 +31,8 @@ export interface ParityReport {
 }
 
 const EXAMPLES = 20;
+/** Missing instants lead the examples, so that differences cannot crowd them out. */
+const MISSING_EXAMPLES = 5;
 
 /** What the replay covered besides its vectors (core/model/feature-replay.ts `ReplayResult`). */
 export interface ReplayCoverage {
@@ -55,6 +57,7 @@ export function compareWithReplay(
     differingByFeature: {},
     examples: [],
   };
+  const missingExamples: string[] = [];
   for (const vector of served) {
     const expected = byTime.get(vector.eventTimeUs);
     if (!expected) {
@@ -63,8 +66,8 @@ export function compareWithReplay(
         continue;
       }
       report.missingOffline++;
-      if (report.examples.length < EXAMPLES)
-        report.examples.push(
+      if (missingExamples.length < MISSING_EXAMPLES)
+        missingExamples.push(
           `${vector.eventTimeUs}: no offline vector (${whyMissing(vector.eventTimeUs, coverage)})`,
         );
       continue;
@@ -84,6 +87,7 @@ export function compareWithReplay(
     else if (tradesInFlight(differing, vector, expected)) report.tradesInFlight++;
     else report.other++;
   }
+  report.examples = [...missingExamples, ...report.examples].slice(0, EXAMPLES);
   return report;
 }
 

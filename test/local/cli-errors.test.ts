@@ -4,11 +4,22 @@
  * code, and no temporary folder left behind.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REDIS_DB } from '../support/redis.ts';
 
 interface Outcome {
   code: number | null;
@@ -54,6 +65,23 @@ async function run(script: string, args: string[], env: Record<string, string> =
 /** The lines a user sees on stderr, without the pipeline's own `[info]`/`[warn]` log lines. */
 const errorLines = (stderr: string) =>
   stderr.split('\n').filter((l) => l.trim() !== '' && !/^\[(info|warn|error)\]/.test(l));
+
+/** A recording of `count` depth diffs, 100 ms apart, in the combined-stream line format. */
+function depthLines(count: number): string[] {
+  const t0 = 1_723_161_253_937;
+  return Array.from({ length: count }, (_, i) => {
+    const data = {
+      e: 'depthUpdate',
+      E: t0 + i * 100,
+      s: 'BTCUSDT',
+      U: 1000 + i * 2,
+      u: 1001 + i * 2,
+      b: [[`${61_737 + (i % 7)}.63000000`, '1.00000000']],
+      a: [[`${61_837 + (i % 5)}.64000000`, '1.00000000']],
+    };
+    return `${(t0 + i * 100) * 1_000_000} ${JSON.stringify({ stream: 'btcusdt@depth@100ms', data })}`;
+  });
+}
 
 function closedPort(): Promise<number> {
   return new Promise((resolve) => {
@@ -134,20 +162,7 @@ describe.concurrent('command-line errors', { timeout: 120_000 }, () => {
 
   it('npm run eval on a 10-line recording: says it is too short and how long it must be', async () => {
     const path = join(scratch, 'ten-lines.txt');
-    const t0 = 1_723_161_253_937;
-    const lines = Array.from({ length: 10 }, (_, i) => {
-      const data = {
-        e: 'depthUpdate',
-        E: t0 + i * 100,
-        s: 'BTCUSDT',
-        U: 1000 + i * 2,
-        u: 1001 + i * 2,
-        b: [['61737.63000000', '1.00000000']],
-        a: [['61837.64000000', '1.00000000']],
-      };
-      return `${(t0 + i * 100) * 1_000_000} ${JSON.stringify({ stream: 'btcusdt@depth@100ms', data })}`;
-    });
-    writeFileSync(path, `${lines.join('\n')}\n`);
+    writeFileSync(path, `${depthLines(10).join('\n')}\n`);
     const r = await run('scripts/eval.ts', ['--data', path]);
     expect(r.code).toBe(1);
     const [line, ...rest] = errorLines(r.stderr).filter((l) => !l.startsWith('[eval]'));
@@ -155,5 +170,33 @@ describe.concurrent('command-line errors', { timeout: 120_000 }, () => {
     expect(line).toMatch(
       /^npm run eval: .*ten-lines\.txt is too short: 0 complete labelled rows, and a 4-fold walk-forward evaluation needs at least \d+ \(about [\d.]+ minutes of market data/,
     );
+  });
+
+  it('npm start on a truncated gzip recording: names the file and where it ends, stops with its summary', async () => {
+    const path = join(scratch, 'truncated.txt.gz');
+    const whole = gzipSync(`${depthLines(1000).join('\n')}\n`);
+    writeFileSync(path, whole.subarray(0, Math.floor(whole.length * 0.6)));
+    const summaryPath = join(scratch, 'truncated-summary.json');
+    const redis = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    redis.pathname = `/${REDIS_DB.cliErrors}`;
+    const r = await run(
+      'local/start.ts',
+      ['--source', `replay:${path}`, '--speed', '10', '--duration', '600', '--summary', summaryPath],
+      { REDIS_URL: redis.toString(), DASHBOARD_PORT: '0' },
+    );
+    expect(r.code).toBe(1);
+    // One line naming the file, the line and the byte where it ends (Node's own warnings aside).
+    const ours = errorLines(r.stderr).filter((l) => l.startsWith('npm start:'));
+    expect(ours).toHaveLength(1);
+    expect(ours[0]).toMatch(
+      /^npm start: .*truncated\.txt\.gz:\d+: cannot be read at byte \d+ \(unexpected end of file: a truncated or damaged file\?\)\.$/,
+    );
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    // It stopped on the failure (long before --duration), and still wrote its summary.
+    expect(existsSync(summaryPath)).toBe(true);
+    const summary = JSON.parse(readFileSync(summaryPath, 'utf8'));
+    expect(summary.durationS).toBeLessThan(600);
+    expect(summary.source).toBe(`replay:${path}`);
+    expect(r.leftInTmp).toEqual([]);
   });
 });

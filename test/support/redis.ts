@@ -15,7 +15,13 @@ export function testRedis(db = 0): Redis {
 }
 
 /** Database indexes reserved per suite (benchmarks use 15). */
-export const REDIS_DB = { replayPipeline: 13, endToEnd: 12, dashboard: 11, endToEndReplay: 10 } as const;
+export const REDIS_DB = {
+  replayPipeline: 13,
+  endToEnd: 12,
+  dashboard: 11,
+  endToEndReplay: 10,
+  cliErrors: 9,
+} as const;
 
 let counter = 0;
 export function uniqueSymbol(): string {
