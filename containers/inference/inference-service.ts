@@ -322,6 +322,7 @@ export class InferenceService {
         from: switched.from,
         to: switched.to,
         toVersion: switched.toVersion,
+        toScale: switched.toScale,
         reason: switched.reason,
         scores: JSON.stringify(switched.scores),
       });

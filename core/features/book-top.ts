@@ -51,3 +51,15 @@ export function validBest(
     return undefined;
   return { bidPrice, bidQty, askPrice, askQty };
 }
+
+/** (bid qty - ask qty) / (bid qty + ask qty) over the best `depth` levels; NaN with fewer levels. */
+export function imbalance(book: BookTop, depth: number): number {
+  if (book.bids.length < depth || book.asks.length < depth) return Number.NaN;
+  let bid = 0;
+  let ask = 0;
+  for (let k = 0; k < depth; k++) {
+    bid += (book.bids[k] as BookLevel)[1];
+    ask += (book.asks[k] as BookLevel)[1];
+  }
+  return bid + ask > 0 ? (bid - ask) / (bid + ask) : Number.NaN;
+}

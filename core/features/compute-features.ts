@@ -6,6 +6,8 @@
  * - microprice_minus_mid_bp: 1e4 * (microprice - mid) / mid, microprice = (Pa qb + Pb qa) / (qb + qa)
  * - spread_bp:               1e4 * (Pa - Pb) / mid
  * - imbalance_lK:            (sum of bid qty - sum of ask qty) / (their total) over the best K levels
+ * - imbalance_lK_avg_Ws:     the mean of imbalance_lK as of each grid point in (T - W, T]
+ *                            (FeatureState.imbalanceAverage): the instant's top sizes are mostly noise
  * - ofi_Ws:                  FeatureState.ofi (Cont–Kukanov–Stoikov, in mean top sizes)
  * - tfi_Ws:                  (taker buy volume - taker sell volume) / volume; 0 for an observed
  *                            window without trades (no flow is balanced flow; trade_count says it)
@@ -16,7 +18,10 @@
  * observed since its start (warm-up), or samples evicted because `nowUs` trails the data too far.
  */
 import type { TradeWindows } from '../trades/trade-windows.ts';
-import { type BookTop, validBest } from './book-top.ts';
+import { type BookTop, imbalance, validBest } from './book-top.ts';
+
+export { imbalance };
+
 import { FEATURE_COUNT, FEATURE_INDEX, type FeatureVector } from './feature-names.ts';
 import { type FeatureState, GRID_US } from './feature-state.ts';
 
@@ -44,6 +49,8 @@ export function computeFeatures(
     v[i.imbalance_l5] = imbalance(book, 5);
     v[i.imbalance_l10] = imbalance(book, 10);
   }
+  v[i.imbalance_l1_avg_2s] = state.imbalanceAverage(1, 2000, t);
+  v[i.imbalance_l10_avg_10s] = state.imbalanceAverage(10, 10_000, t);
 
   v[i.ofi_1s] = state.ofi(1000, t);
   v[i.ofi_5s] = state.ofi(5000, t);
@@ -96,18 +103,6 @@ function writeTradeFeatures(v: Float64Array, trades: TradeWindows, t: number): v
   v[i.trade_count_1s] = count(1000);
   v[i.trade_count_10s] = count(10_000);
   v[i.trade_count_60s] = count(60_000);
-}
-
-/** (bid qty - ask qty) / (bid qty + ask qty) over the best `depth` levels; NaN with fewer levels. */
-export function imbalance(book: BookTop, depth: number): number {
-  if (book.bids.length < depth || book.asks.length < depth) return Number.NaN;
-  let bid = 0;
-  let ask = 0;
-  for (let k = 0; k < depth; k++) {
-    bid += (book.bids[k] as readonly [number, number])[1];
-    ask += (book.asks[k] as readonly [number, number])[1];
-  }
-  return bid + ask > 0 ? (bid - ask) / (bid + ask) : Number.NaN;
 }
 
 /** 1e4 * sqrt(sum over the window's seconds of ln(M(end of second) / M(start of second))^2). */

@@ -7,7 +7,7 @@
  * form carries them as null because JSON has no NaN.
  */
 
-export const FEATURE_VERSION = 1;
+export const FEATURE_VERSION = 2;
 
 export const FEATURE_NAMES = [
   'microprice_minus_mid_bp',
@@ -15,6 +15,8 @@ export const FEATURE_NAMES = [
   'imbalance_l1',
   'imbalance_l5',
   'imbalance_l10',
+  'imbalance_l1_avg_2s',
+  'imbalance_l10_avg_10s',
   'ofi_1s',
   'ofi_5s',
   'ofi_10s',
@@ -103,7 +105,7 @@ export function featureVectorFromJSON(json: unknown): FeatureVector {
  * symbol has had them means the state was lost (a Redis restart) and is being rebuilt.
  */
 export const BOOK_HISTORY_FEATURES: readonly FeatureName[] = FEATURE_NAMES.filter((n) =>
-  /^(ofi|ret|rv)_\d+s/.test(n),
+  /^(ofi|ret|rv)_\d+s|_avg_\d+s$/.test(n),
 );
 
 /** True when any book-history feature of the vector is NaN (its state has not observed the window). */

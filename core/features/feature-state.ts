@@ -21,7 +21,7 @@
  * Pure: no clock, no I/O.
  */
 import { BUCKET_US, bucketOf } from '../trades/trade-windows.ts';
-import { type BookTop, validBest } from './book-top.ts';
+import { type BookTop, imbalance, validBest } from './book-top.ts';
 
 /** Grid step: 100 ms, the trade windows' bucket width. */
 export const GRID_US = BUCKET_US;
@@ -53,6 +53,15 @@ export interface FeatureStateSnapshot {
   mids: Runs;
   depthsFrom: number | null;
   depths: Runs;
+  /**
+   * Imbalance over the best 1 and 10 levels: current, then grid samples from `imbalancesFrom`. Absent
+   * from snapshots saved before these features existed: restored as unknown, so their averages are
+   * NaN until a whole window has been observed again.
+   */
+  currentImbalance?: [l1: number | null, l10: number | null];
+  imbalancesFrom?: number | null;
+  imbalancesL1?: Runs;
+  imbalancesL10?: Runs;
   /** [bucket, sum of e_n in qty units], non-zero buckets only, oldest first. */
   ofi: [bucket: number, units: number][];
 }
@@ -81,6 +90,11 @@ export class FeatureState {
   private late = 0;
   private readonly mids = new Float64Array(MID_SLOTS);
   private readonly depths = new Float64Array(OFI_SLOTS);
+  /** Book imbalance over the best 1 and 10 levels on the grid, for their time averages. */
+  private currentImbalanceL1 = Number.NaN;
+  private currentImbalanceL10 = Number.NaN;
+  private readonly imbalancesL1 = new Float64Array(OFI_SLOTS).fill(Number.NaN);
+  private readonly imbalancesL10 = new Float64Array(OFI_SLOTS).fill(Number.NaN);
   private readonly ofiBucket = new Float64Array(OFI_SLOTS).fill(Number.NaN);
   private readonly ofiUnits = new Float64Array(OFI_SLOTS);
 
@@ -125,6 +139,8 @@ export class FeatureState {
     this.previousBest = now;
     this.currentMid = best ? (best.bidPrice + best.askPrice) / 2 : Number.NaN;
     this.currentDepthUnits = now ? now[1] + now[3] : Number.NaN;
+    this.currentImbalanceL1 = best ? imbalance(top, 1) : Number.NaN;
+    this.currentImbalanceL10 = best ? imbalance(top, 10) : Number.NaN;
     this.lastTimeUs = t;
   }
 
@@ -156,9 +172,26 @@ export class FeatureState {
     return depthUnits > 0 ? (2 * count * flowUnits) / depthUnits : Number.NaN;
   }
 
+  /**
+   * The mean over the grid points in (T - windowMs, T] of the imbalance over the best `depth` (1 or
+   * 10) levels as of each point; NaN when any of them is unknown (not observed, evicted, too few levels).
+   */
+  imbalanceAverage(depth: 1 | 10, windowMs: number, nowUs: number): number {
+    if (!Number.isInteger(windowMs / 100) || windowMs <= 0 || windowMs > LONGEST_OFI_MS) return Number.NaN;
+    const ring = depth === 1 ? this.imbalancesL1 : this.imbalancesL10;
+    const current = depth === 1 ? this.currentImbalanceL1 : this.currentImbalanceL10;
+    const n = Math.floor(nowUs / GRID_US);
+    const count = windowMs / (GRID_US / 1000);
+    let sum = 0;
+    for (let k = n - count + 1; k <= n; k++) sum += this.sample(ring, OFI_SLOTS, k, current);
+    return sum / count;
+  }
+
   toJSON(): FeatureStateSnapshot {
     const mids = this.runs(this.mids, MID_SLOTS);
     const depths = this.runs(this.depths, OFI_SLOTS);
+    const imbalancesL1 = this.runs(this.imbalancesL1, OFI_SLOTS);
+    const imbalancesL10 = this.runs(this.imbalancesL10, OFI_SLOTS);
     const ofi: [number, number][] = [];
     if (this.lastTimeUs !== undefined) {
       const newest = bucketOf(this.lastTimeUs);
@@ -181,6 +214,10 @@ export class FeatureState {
       mids: mids.runs,
       depthsFrom: depths.from,
       depths: depths.runs,
+      currentImbalance: [nullIfNaN(this.currentImbalanceL1), nullIfNaN(this.currentImbalanceL10)],
+      imbalancesFrom: imbalancesL1.from,
+      imbalancesL1: imbalancesL1.runs,
+      imbalancesL10: imbalancesL10.runs,
       ofi,
     };
   }
@@ -212,6 +249,15 @@ export class FeatureState {
     st.late = s.lateUpdates as number;
     st.restoreRuns(st.mids, MID_SLOTS, s.midsFrom, s.mids, 'mids');
     st.restoreRuns(st.depths, OFI_SLOTS, s.depthsFrom, s.depths, 'depths');
+    if (s.currentImbalance !== undefined) {
+      const c = s.currentImbalance;
+      if (!Array.isArray(c) || c.length !== 2)
+        throw new FeatureStateSnapshotError('currentImbalance is not 2 values');
+      st.currentImbalanceL1 = optionalNumber(c[0], 'currentImbalance');
+      st.currentImbalanceL10 = optionalNumber(c[1], 'currentImbalance');
+      st.restoreRuns(st.imbalancesL1, OFI_SLOTS, s.imbalancesFrom, s.imbalancesL1, 'imbalancesL1');
+      st.restoreRuns(st.imbalancesL10, OFI_SLOTS, s.imbalancesFrom, s.imbalancesL10, 'imbalancesL10');
+    }
     if (!Array.isArray(s.ofi)) throw new FeatureStateSnapshotError('ofi is not an array');
     for (const row of s.ofi) {
       const [b, units] = Array.isArray(row) ? row : [];
@@ -238,6 +284,8 @@ export class FeatureState {
     for (let k = Math.max(filled + 1, target - MID_SLOTS + 1); k <= target; k++) {
       this.mids[k % MID_SLOTS] = this.currentMid;
       this.depths[k % OFI_SLOTS] = this.currentDepthUnits;
+      this.imbalancesL1[k % OFI_SLOTS] = this.currentImbalanceL1;
+      this.imbalancesL10[k % OFI_SLOTS] = this.currentImbalanceL10;
     }
     if (target > filled) this.filledThrough = target;
   }

@@ -46,6 +46,8 @@ export interface SwitchEvent {
   to: string;
   /** The version of the candidate now served. */
   toVersion: string;
+  /** The scale it is served at (champion-rule.ts). */
+  toScale: number;
   reason: string;
   /** Every candidate's rolling score when the switch was decided. */
   scores: Record<string, { n: number; rmseRatioVsRandomWalk: number; t: number }>;
@@ -54,8 +56,10 @@ export interface SwitchEvent {
 export interface ArenaTick {
   served: string;
   servedVersion: string;
-  /** The served forecast (ln return). */
+  /** The served forecast (ln return): the served candidate's times `scale`. */
   forecast: number;
+  /** The proven scale the served candidate is served at (champion-rule.ts; 1 for the random walk). */
+  scale: number;
   /** Every candidate's shadow forecast (NaN: none, e.g. the online learner warming up). */
   forecasts: Record<string, number>;
 }
@@ -76,6 +80,8 @@ export interface CandidateReport {
 
 export interface ArenaReport {
   served: string;
+  /** The scale the served candidate is served at now (1 for the random walk). */
+  servedScale: number;
   windowTicks: number;
   candidates: Record<string, CandidateReport>;
 }
@@ -100,7 +106,7 @@ export class CandidateArena {
   private readonly rule: ChampionRuleOptions;
   private servedName = RANDOM_WALK;
   private ticksSinceSwitch = 0;
-  private lastDecision: ServingDecision = { served: RANDOM_WALK, switched: false, reason: 'start' };
+  private lastDecision: ServingDecision = { served: RANDOM_WALK, scale: 1, switched: false, reason: 'start' };
 
   constructor(
     private readonly o: ArenaOptions = {},
@@ -152,8 +158,13 @@ export class CandidateArena {
       forecasts[name] = Number.isFinite(v) ? v : Number.NaN;
     }
     let served = this.servedName;
-    if (!Number.isFinite(forecasts[served] ?? Number.NaN)) served = RANDOM_WALK;
-    const forecast = forecasts[served] as number;
+    let scale = this.lastDecision.scale;
+    if (!Number.isFinite(forecasts[served] ?? Number.NaN)) {
+      served = RANDOM_WALK;
+      scale = 1;
+    }
+    // + 0: a zero scale gives 0, never -0.
+    const forecast = (forecasts[served] as number) * scale + 0;
     this.pending.push({
       timeUs,
       mid,
@@ -164,6 +175,7 @@ export class CandidateArena {
       served,
       servedVersion: this.candidates.get(served)?.version ?? served,
       forecast,
+      scale,
       forecasts,
     };
   }
@@ -214,6 +226,7 @@ export class CandidateArena {
       from: this.servedName,
       to: decision.served,
       toVersion: this.candidates.get(decision.served)?.version ?? decision.served,
+      toScale: decision.scale,
       reason: decision.reason,
       scores: this.briefScores(),
     };
@@ -250,7 +263,12 @@ export class CandidateArena {
           : null,
       };
     }
-    return { served: this.servedName, windowTicks: this.scorecard.windowTicks, candidates };
+    return {
+      served: this.servedName,
+      servedScale: this.lastDecision.scale,
+      windowTicks: this.scorecard.windowTicks,
+      candidates,
+    };
   }
 
   private midAsOf(timeUs: number): number | undefined {

@@ -30,9 +30,26 @@ export interface LossDifference {
   t: number;
 }
 
+/**
+ * The calibration slope b of the label on the forecast (y = b·f + u, no intercept). Serving c·f
+ * instead of f beats the random walk in expectation exactly when 0 < c < 2b (the MSE gain is
+ * c·(2b − c)·E[f²]), so a lower confidence bound of b is a scale at which the candidate is known to
+ * help, long before its full-scale loss difference is significant (champion-rule.ts).
+ */
+export interface CalibrationSlope {
+  b: number;
+  /** Newey–West standard error of b. */
+  se: number;
+  /** b / se (0 when se is 0). */
+  t: number;
+  /** Mean squared forecast, bp². */
+  meanF2Bp2: number;
+}
+
 export interface CandidateScore extends ForecastScore {
   /** Random walk's loss minus this candidate's: t > 0 means it beats the random walk. */
   vsRandomWalk: LossDifference;
+  slope: CalibrationSlope;
 }
 
 const BP = 1e4;
@@ -132,8 +149,29 @@ export class RollingScorecard {
     const nw = neweyWestMean(d.subarray(0, n), this.hacLags);
     return {
       ...s,
-      vsRandomWalk: { n: d.length, meanBp2: nw.mean, seBp2: nw.se, t: nw.se > 0 ? nw.mean / nw.se : 0 },
+      vsRandomWalk: { n, meanBp2: nw.mean, seBp2: nw.se, t: nw.se > 0 ? nw.mean / nw.se : 0 },
+      slope: this.calibrationSlope(y.subarray(0, n), f.subarray(0, n), d.subarray(0, n)),
     };
+  }
+
+  /** b = Σ f·y / Σ f², its standard error from the Newey–West variance of the scores f·(y − b·f). */
+  private calibrationSlope(y: Float64Array, f: Float64Array, scratch: Float64Array): CalibrationSlope {
+    const n = y.length;
+    let fy = 0;
+    let ff = 0;
+    for (let i = 0; i < n; i++) {
+      const fi = (f[i] as number) * BP;
+      fy += fi * (y[i] as number) * BP;
+      ff += fi * fi;
+    }
+    if (!(ff > 0)) return { b: 0, se: Number.POSITIVE_INFINITY, t: 0, meanF2Bp2: 0 };
+    const b = fy / ff;
+    for (let i = 0; i < n; i++) {
+      const fi = (f[i] as number) * BP;
+      scratch[i] = fi * ((y[i] as number) * BP - b * fi);
+    }
+    const se = neweyWestMean(scratch, this.hacLags).se / (ff / n);
+    return { b, se, t: se > 0 ? b / se : 0, meanF2Bp2: ff / n };
   }
 
   /** loss(a) − loss(b) over the ticks where both forecast (null when there are none). */

@@ -207,6 +207,48 @@ describe('mid-price returns and realised volatility (hand-checked)', () => {
   });
 });
 
+describe('time-averaged imbalance (hand-checked)', () => {
+  // Top sizes change every 500 ms: bid 3 / ask 1 (imbalance 0.5), then 1 / 1 (0), alternately.
+  const state = new FeatureState();
+  for (let j = 0; j < 40; j++) {
+    const bidQty = j % 2 === 0 ? 3 : 1;
+    state.onBookTop(top1(100, bidQty, 101, 1), T0 + j * 500_000);
+  }
+  const at = T0 + 12 * S;
+
+  it('averages the level-1 imbalance over the grid points of the last 2 s', () => {
+    // Grid points (T - 2 s, T]: 20 of them, 5 per half second, alternating 0 (from T0 + 10 s) and 0.5.
+    const v = computeFeatures(state, top1(100, 3, 101, 1), new TradeWindows(), at);
+    let sum = 0;
+    for (let k = 1; k <= 20; k++) {
+      const t = at - 2 * S + k * 100_000;
+      const j = Math.floor((t - T0) / 500_000);
+      sum += j % 2 === 0 ? 0.5 : 0;
+    }
+    expect(f(v, 'imbalance_l1_avg_2s')).toBeCloseTo(sum / 20, 12);
+    expect(f(v, 'imbalance_l1_avg_2s')).toBeCloseTo(0.25, 12);
+  });
+
+  it('is NaN before its window was observed and with fewer than 10 levels', () => {
+    expect(state.imbalanceAverage(1, 2000, T0 + S)).toBeNaN();
+    // A one-level book has no 10-level imbalance.
+    expect(state.imbalanceAverage(10, 10_000, at)).toBeNaN();
+  });
+
+  it('restores a snapshot saved before these features existed: unknown until a window is observed again', () => {
+    const json = JSON.parse(JSON.stringify(state.toJSON()));
+    delete json.currentImbalance;
+    delete json.imbalancesFrom;
+    delete json.imbalancesL1;
+    delete json.imbalancesL10;
+    const restored = FeatureState.fromJSON(json);
+    expect(restored.imbalanceAverage(1, 2000, at)).toBeNaN();
+    expect(restored.midAt(at)).toBe(state.midAt(at));
+    for (let j = 40; j < 50; j++) restored.onBookTop(top1(100, 3, 101, 1), T0 + j * 500_000);
+    expect(restored.imbalanceAverage(1, 2000, T0 + 24 * S)).toBeCloseTo(0.5, 12);
+  });
+});
+
 describe('label', () => {
   const series: MidPoint[] = [
     { timeUs: 0, mid: 100 },

@@ -20,6 +20,9 @@ function run(
   const card = new RollingScorecard(400, 4);
   let served = RANDOM_WALK;
   let since = 0;
+  let scale = 1;
+  let servedLoss = 0;
+  let randomWalkLoss = 0;
   const timeline: string[] = [];
   const switches: { t: number; to: string }[] = [];
   for (let t = 0; t < ticks; t++) {
@@ -28,7 +31,12 @@ function run(
     const f = forecasts(t, signal, rng);
     card.add({ timeUs: t, label, forecasts: { [RANDOM_WALK]: 0, ...f } });
     since++;
+    // What was served at this tick: the candidate decided at the last tick, at its scale.
+    const servedForecast = served === RANDOM_WALK ? 0 : (f[served] as number) * scale;
+    servedLoss += ((label - servedForecast) / BP) ** 2;
+    randomWalkLoss += (label / BP) ** 2;
     const d = decideServed(served, since, card, [RANDOM_WALK, ...Object.keys(f)], options);
+    scale = d.scale;
     if (d.switched) {
       served = d.served;
       since = 0;
@@ -36,13 +44,16 @@ function run(
     }
     if (served !== RANDOM_WALK) {
       const s = card.score(served);
-      // Never serves a candidate that does not beat the random walk beyond noise.
+      // Never serves a candidate whose calibration slope is not above zero beyond noise.
       expect(s?.n).toBeGreaterThanOrEqual(options.minScored);
-      expect(s?.vsRandomWalk.t).toBeGreaterThan(options.exitT);
+      expect(s?.slope.t).toBeGreaterThan(options.exitT);
+      // Within twice the slope's lower confidence bound: a scale at which it beats the random walk.
+      const lower = (s?.slope.b ?? 0) - options.enterT * (s?.slope.se ?? 0);
+      expect(d.scale).toBeLessThanOrEqual(2 * Math.max(0, lower) + 1e-12);
     }
     timeline.push(served);
   }
-  return { timeline, switches };
+  return { timeline, switches, servedLoss, randomWalkLoss };
 }
 
 describe('champion rule', () => {
@@ -52,11 +63,56 @@ describe('champion rule', () => {
       skilled: (t < 1200 ? 0.27 : -0.27) * signal * BP,
       noise: 0.3 * rng.normal() * BP,
     }));
-    expect(timeline.slice(0, CHAMPION_RULE_DEFAULTS.minScored).every((s) => s === RANDOM_WALK)).toBe(true);
+    // The decision after tick t has seen t + 1 scored ticks.
+    expect(timeline.slice(0, CHAMPION_RULE_DEFAULTS.minScored - 1).every((s) => s === RANDOM_WALK)).toBe(
+      true,
+    );
     expect(timeline.slice(800, 1200).every((s) => s === 'skilled')).toBe(true);
     expect(timeline.at(-1)).toBe(RANDOM_WALK);
     expect(timeline).not.toContain('noise');
     expect(switches.map((s) => s.to)).toEqual(['skilled', RANDOM_WALK]);
+  });
+
+  it('serves an over-confident candidate at a proven scale: worse than the random walk at full scale, better as served', () => {
+    // Three times the right size: full scale loses to the random walk (slope 1/3 < 1/2).
+    const { timeline, servedLoss, randomWalkLoss } = run(2400, (_t, signal) => ({ loud: 0.9 * signal * BP }));
+    const card = new RollingScorecard(2400, 4);
+    const rng = new Rng(3);
+    for (let t = 0; t < 2400; t++) {
+      const signal = rng.normal();
+      const label = (0.3 * signal + rng.normal()) * BP;
+      card.add({ timeUs: t, label, forecasts: { loud: 0.9 * signal * BP } });
+    }
+    expect(card.score('loud')?.rmseRatioVsRandomWalk).toBeGreaterThan(1);
+    expect(timeline.filter((s) => s === 'loud').length).toBeGreaterThan(1200);
+    expect(servedLoss).toBeLessThan(randomWalkLoss);
+  });
+
+  it('enters on the slope before the full-scale loss difference is significant', () => {
+    const rng = new Rng(5);
+    const card = new RollingScorecard(1800, 4);
+    let entered: number | undefined;
+    let fullScale: number | undefined;
+    for (let t = 0; t < 1800 && (entered === undefined || fullScale === undefined); t++) {
+      const signal = rng.normal();
+      const label = (0.2 * signal + rng.normal()) * BP;
+      card.add({ timeUs: t, label, forecasts: { [RANDOM_WALK]: 0, weak: 0.2 * signal * BP } });
+      const s = card.score('weak');
+      if (
+        fullScale === undefined &&
+        (s?.n ?? 0) >= CHAMPION_RULE_DEFAULTS.minScored &&
+        (s?.vsRandomWalk.t ?? 0) > 2
+      )
+        fullScale = t;
+      if (
+        entered === undefined &&
+        decideServed(RANDOM_WALK, t, card, [RANDOM_WALK, 'weak']).served === 'weak'
+      )
+        entered = t;
+    }
+    console.info(`[champion-rule] entered at tick ${entered}; full-scale t > 2 at ${fullScale}`);
+    expect(entered).toBeDefined();
+    expect(entered as number).toBeLessThan(fullScale ?? Number.POSITIVE_INFINITY);
   });
 
   it('hysteresis: two equally good candidates do not flap, as they would with no margin', () => {
