@@ -260,7 +260,7 @@ export class InferenceService {
       featureAgeMs,
       features: featuresJson as string,
     });
-    write.hset(`${k.predictions}:score`, {
+    write.hset(k.predictionScore, {
       count: summary.count,
       scored: summary.scored,
       rmseRatioVsRandomWalk: String(summary.rmseRatioVsRandomWalk),

@@ -15,17 +15,34 @@ export interface SymbolKeys {
   tradeWindow(windowMs: number): string;
   features: string;
   featureState: string;
+  /** Capped stream of served (or flagged) predictions. */
   predictions: string;
+  /** The served model's running score (hash), rewritten with each prediction. */
+  predictionScore: string;
   /** Stream of the served candidate's switches, with the scores behind each. */
   servingSwitches: string;
   /** Every candidate's rolling scorecard (JSON), rewritten as ticks are scored. */
   candidateScores: string;
   /** The online learner's state (an `online` model artifact, JSON). */
   onlineModel: string;
+  /** The re-anchor's lock; its value is the fencing token of the run holding it. */
   reanchorLock: string;
+  /** Counter the fencing tokens come from (INCR): a newer run always holds a larger token. */
+  reanchorFence: string;
+  /** Stream of re-anchor requests the aggregator appends when it marks the book stale. */
   reanchorRequests: string;
   /** Temporary book keys a re-anchor builds before its atomic swap (same hash tag). */
-  temporary(token: string): { bids: string; asks: string; bidQty: string; askQty: string };
+  temporary(token: string): BookSideKeys;
+  /** Where the swap moves the live book aside, to be freed off Redis' main thread (same hash tag). */
+  retired(token: string): BookSideKeys;
+}
+
+/** The four keys of one copy of a book: the two sorted price sets and their quantity hashes. */
+export interface BookSideKeys {
+  bids: string;
+  asks: string;
+  bidQty: string;
+  askQty: string;
 }
 
 export function symbolKeys(symbol: string): SymbolKeys {
@@ -43,16 +60,24 @@ export function symbolKeys(symbol: string): SymbolKeys {
     features: `feat:${tag}`,
     featureState: `feat:${tag}:state`,
     predictions: `pred:${tag}`,
+    predictionScore: `pred:${tag}:score`,
     servingSwitches: `pred:${tag}:switches`,
     candidateScores: `pred:${tag}:candidates`,
     onlineModel: `model:${tag}:online`,
     reanchorLock: `reanchor:${tag}`,
+    reanchorFence: `reanchor:${tag}:fence`,
     reanchorRequests: `reanchor:${tag}:requests`,
     temporary: (token) => ({
       bids: `ob:${tag}:tmp:${token}:bids`,
       asks: `ob:${tag}:tmp:${token}:asks`,
       bidQty: `ob:${tag}:tmp:${token}:bidqty`,
       askQty: `ob:${tag}:tmp:${token}:askqty`,
+    }),
+    retired: (token) => ({
+      bids: `ob:${tag}:tmp:${token}:bids:retired`,
+      asks: `ob:${tag}:tmp:${token}:asks:retired`,
+      bidQty: `ob:${tag}:tmp:${token}:bidqty:retired`,
+      askQty: `ob:${tag}:tmp:${token}:askqty:retired`,
     }),
   };
 }

@@ -105,7 +105,7 @@ describe('InferenceService on a real Redis', () => {
     expect(scored).toHaveLength(1);
     expect(scored[0]?.midAtPrediction).toBe(midThen);
     expect(scored[0]?.realizedLogReturn).toBeCloseTo(Math.log(mid(feed) / midThen), 12);
-    expect(await redis.hgetall(`${k.predictions}:score`)).toMatchObject({
+    expect(await redis.hgetall(k.predictionScore)).toMatchObject({
       count: '2',
       scored: '1',
       modelVersion: 'random-walk',
