@@ -310,8 +310,15 @@ export class FeatureReplay {
         top: bookTopFromSides(book.bids, book.asks, this.priceExponent, this.qtyExponent),
       }),
     );
+    // A snapshot that does not connect leaves the buffer for the next one (the re-anchor fetches a
+    // newer snapshot and syncs it with the same diff log): older than the buffer, it changes
+    // nothing; a hole inside the buffer leaves only the diffs from the hole on usable.
+    if (outcome.status === 'snapshot-too-old') return;
+    if (outcome.status === 'gap') {
+      this.buffered = buffered.filter((d) => d.firstUpdateId >= outcome.receivedId);
+      return;
+    }
     this.buffered = [];
-    if (outcome.status !== 'synced') return;
     this.book = outcome.book;
     this.stats.anchor = 'snapshot';
     this.stats.diffsOld += outcome.discarded;
