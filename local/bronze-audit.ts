@@ -115,7 +115,9 @@ export async function auditFeatureParity(
   symbol: string,
   decoder: SbeBatchDecoder,
 ): Promise<ParityReport> {
-  const { tape } = await readBronzeTape(reader, symbol, decoder);
+  // Anchored only where the live book was: a poller's snapshot inside a stale spell would let the
+  // replay resume (and feed its windows) before the re-anchor let the live book.
+  const { tape } = await readBronzeTape(reader, symbol, decoder, { snapshots: 'reanchor' });
   const offline = replayTape(tape, { tickUs: GRID_US });
   return compareWithReplay(await readServedVectors(reader, symbol), offline.vectors, offline);
 }

@@ -42,7 +42,14 @@ export interface DepthLine {
   bids: [string, string][];
   asks: [string, string][];
   recvTimeUs: number;
+  /**
+   * Who fetched it: the re-anchor's snapshots are the ones the live book was anchored on (the
+   * poller's only feed the warehouse). Absent in lines written before it was recorded.
+   */
+  source?: DepthLineSource;
 }
+
+export type DepthLineSource = 'reanchor' | 'poller';
 
 /** `stream/*`: one SBE frame as received. */
 export interface StreamFrameLine {

@@ -41,6 +41,7 @@ export class ArchivingSnapshotSource implements SnapshotSource {
       bids: decimals(snapshot.bids),
       asks: decimals(snapshot.asks),
       recvTimeUs,
+      source: 'reanchor',
     };
     const key = bronzeKey(
       'rest/depth',

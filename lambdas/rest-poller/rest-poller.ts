@@ -299,7 +299,7 @@ export class RestPoller {
     const snapshot = await guard.call(depthWeight(this.o.depthLimit), () =>
       this.deps.rest.depthRaw(symbol, this.o.depthLimit),
     );
-    const line: DepthLine = { ...snapshot, recvTimeUs: this.recvTimeUs() };
+    const line: DepthLine = { ...snapshot, recvTimeUs: this.recvTimeUs(), source: 'poller' };
     const objectKey = bronzeKey(
       'rest/depth',
       symbol,

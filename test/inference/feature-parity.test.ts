@@ -150,6 +150,10 @@ describe('feature parity: served live vs recomputed from bronze', () => {
     const reader = new S3BronzeReader(s3.client, BUCKET);
     const bronze = await readBronzeTape(reader, symbol, new WasmSbeDecoder());
     expect(bronze).toMatchObject({ snapshots: 2, undecodable: 0, diffs: diffCount });
+    // Both are the re-anchor's: the parity audit, which anchors only where the live book was, keeps them.
+    expect(
+      (await readBronzeTape(reader, symbol, new WasmSbeDecoder(), { snapshots: 'reanchor' })).snapshots,
+    ).toBe(2);
     const replay = replayTape(bronze.tape, { tickUs: 100_000 });
     expect(replay.stats.gaps).toBe(1);
 

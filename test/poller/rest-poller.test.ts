@@ -131,6 +131,8 @@ describe('REST poller', () => {
     const [depth] = await rig.reader.read<DepthLine>(depthKeys[0] as string);
     expect(depth?.lastUpdateId).toBe(venue.truth.lastUpdateId('BTCUSDT'));
     expect(depth?.bids[0]?.[0]).toMatch(/^\d+\.\d{8}$/);
+    // Marked as the poller's: the parity check anchors only where the live book was.
+    expect(depth?.source).toBe('poller');
   });
 
   it('keeps within its share of the weight limit, as the venue counts it', async () => {

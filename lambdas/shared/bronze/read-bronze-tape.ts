@@ -22,16 +22,27 @@ async function readAll<T>(reader: BronzeReader, prefix: string): Promise<T[]> {
   return lines;
 }
 
+export interface ReadBronzeTapeOptions {
+  /**
+   * Which REST snapshots to anchor on: all of them (training: every snapshot is information), or
+   * only the re-anchor's, as the live book was (the feature-parity check). @default 'all'
+   */
+  snapshots?: 'all' | 'reanchor';
+}
+
 export async function readBronzeTape(
   reader: BronzeReader,
   symbol: string,
   decoder: SbeBatchDecoder,
+  options: ReadBronzeTapeOptions = {},
 ): Promise<BronzeTape> {
-  const [snapshots, depth, trades] = await Promise.all([
+  const [allSnapshots, depth, trades] = await Promise.all([
     readAll<DepthLine>(reader, datasetPrefix('rest/depth', symbol)),
     readAll<StreamFrameLine>(reader, datasetPrefix('stream/depth', symbol)),
     readAll<StreamFrameLine>(reader, datasetPrefix('stream/trade', symbol)),
   ]);
+  const snapshots =
+    options.snapshots === 'reanchor' ? allSnapshots.filter((s) => s.source !== 'poller') : allSnapshots;
   return tapeFromBronze({ symbol, snapshots, frames: [...depth, ...trades] }, decoder);
 }
 
