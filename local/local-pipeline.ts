@@ -63,9 +63,10 @@ import { type KeySpaceLock, lockKeySpace } from './redis-key-space-lock.ts';
 import { ensureRedis, type LocalRedis } from './redis-server.ts';
 import type { RunSummary } from './run-summary.ts';
 import { LocalSchedule } from './scheduler.ts';
+import { type LoopDelay, watchLoopDelay } from './threads/loop-delay.ts';
 import { decodeTrades } from './trade-tap.ts';
-import { startVenue, type Venue } from './venue/index.ts';
 import { VenueOracle } from './venue-oracle.ts';
+import { VenueThread } from './venue-thread.ts';
 
 const BINANCE_WS = 'wss://stream-sbe.binance.com:9443';
 const BINANCE_REST = 'https://api.binance.com';
@@ -206,7 +207,7 @@ export class LocalPipeline {
   private keySpace: KeySpaceLock | undefined;
   redis: Redis | undefined;
   store: RedisHotState | undefined;
-  venue: Venue | undefined;
+  venue: VenueThread | undefined;
   ingestor: SbeIngestor | undefined;
   private eventSources: KinesisEventSource[] = [];
   reanchors: ReanchorRunner | undefined;
@@ -226,6 +227,8 @@ export class LocalPipeline {
   private idsAfter: StoredIds | undefined;
   private truthTimer: NodeJS.Timeout | undefined;
   private startedAtMs = 0;
+  /** The event-loop delay of this thread: what runs here has no thread of its own. */
+  private readonly runtimeLoop = watchLoopDelay();
   /** Gaps, re-anchors and connection events, newest last (bounded), for the dashboard. */
   readonly timeline: TimelineEvent[] = [];
   /** The latest trades seen on the trade stream (a second consumer, as an extra Lambda would be). */
@@ -588,28 +591,31 @@ export class LocalPipeline {
     // A synthetic market's ids continue after what the database holds, so that an earlier run's rows
     // are never mistaken for this run's (a replay's ids are the recording's: the same rows again).
     const after = this.idsAfter;
-    this.venue = await startVenue({
-      source:
-        source.kind === 'sim'
-          ? {
-              kind: 'sim',
-              seed: this.options.seed,
-              speed: this.options.speed,
-              symbols: this.options.symbols,
-              model: {
-                informedFlow: this.options['informed-flow'],
-                ...(after?.tradeId !== undefined ? { firstTradeId: after.tradeId + 1 } : {}),
-                ...(after?.updateId !== undefined ? { firstUpdateId: after.updateId + 1 } : {}),
-              },
-            }
-          : { kind: 'replay', path: source.path, speed: this.options.speed },
-      ...(after?.aggTradeId !== undefined && source.kind === 'sim'
-        ? { truth: { firstAggTradeId: after.aggTradeId + 1 } }
-        : {}),
-      startOn: 'first-subscription',
-      faults: this.options.faults,
-      faultSeed: this.options.seed,
-    });
+    this.venue = await VenueThread.start(
+      {
+        source:
+          source.kind === 'sim'
+            ? {
+                kind: 'sim',
+                seed: this.options.seed,
+                speed: this.options.speed,
+                symbols: this.options.symbols,
+                model: {
+                  informedFlow: this.options['informed-flow'],
+                  ...(after?.tradeId !== undefined ? { firstTradeId: after.tradeId + 1 } : {}),
+                  ...(after?.updateId !== undefined ? { firstUpdateId: after.updateId + 1 } : {}),
+                },
+              }
+            : { kind: 'replay', path: source.path, speed: this.options.speed },
+        ...(after?.aggTradeId !== undefined && source.kind === 'sim'
+          ? { truth: { firstAggTradeId: after.aggTradeId + 1 } }
+          : {}),
+        startOn: 'first-subscription',
+        faults: this.options.faults,
+        faultSeed: this.options.seed,
+      },
+      this.log,
+    );
     return { wsBaseUrl: this.venue.wsUrl, restUrl: this.venue.restUrl, apiKey: LOCAL_API_KEY };
   }
 
@@ -636,13 +642,9 @@ export class LocalPipeline {
     for (const symbol of this.options.symbols) {
       const top = await this.store.readBookTop(symbol, levels).catch(() => undefined);
       if (!top || top.epoch === 0 || top.stale) continue;
-      let truth: ReturnType<Venue['truth']['bookAt']>;
-      try {
-        truth = this.venue.truth.bookAt(symbol, top.updateId, levels);
-      } catch {
-        continue; // outside the venue's retained history
-      }
-      if (!truth.exact) continue;
+      // Undefined: outside the venue's retained history.
+      const truth = await this.venue.bookAt(symbol, top.updateId, levels).catch(() => undefined);
+      if (!truth?.exact) continue;
       this.figures.checksAgainstVenue++;
       const same = (
         ours: readonly (readonly [number, number])[],
@@ -661,7 +663,7 @@ export class LocalPipeline {
   async stop(): Promise<boolean> {
     // The market first: at --speed max it would otherwise keep producing (hours of market time)
     // while everything below flushes, drains and audits it.
-    this.venue?.stopMarket();
+    await this.venue?.stopMarket().catch(() => {});
     clearInterval(this.truthTimer);
     this.inference?.stop();
     await this.inference?.saveOnline().catch(() => {});
@@ -718,7 +720,15 @@ export class LocalPipeline {
     await this.keySpace?.release();
     this.redis?.disconnect();
     await this.localRedis?.stop();
+    this.runtimeLoop.stop();
     return flushed && drained;
+  }
+
+  /** Every service thread's event-loop delay, and this thread's. */
+  loopDelays(): Record<string, LoopDelay> {
+    const out: Record<string, LoopDelay> = { runtime: this.runtimeLoop.read() };
+    if (this.venue?.loopDelay) out.venue = this.venue.loopDelay;
+    return out;
   }
 
   private async countBronzeObjects(): Promise<number> {
@@ -858,7 +868,7 @@ export class LocalPipeline {
       return out;
     };
     const stats = i?.decoder.stats;
-    const venueStats = this.venue?.stats();
+    const venueStats = this.venue?.finalStats ?? this.venue?.latestStats;
     const f = this.figures;
     const replay = this.options.source.kind === 'replay';
     return {
@@ -911,6 +921,7 @@ export class LocalPipeline {
         ingestToRedisP99: percentile(f.receiveToRedisMs, 0.99),
         inferenceP99: percentile(this.inference?.latenciesMs ?? [], 0.99),
       },
+      eventLoopDelayMs: this.loopDelays(),
       bronze: {
         objects: f.bronzeObjects,
         tradeIdGaps: this.tradeAudit ? tradeIdGapFigure(this.tradeAudit) : null,
@@ -937,13 +948,7 @@ export class LocalPipeline {
             venue: {
               framesSent: venueStats.ws.framesSent,
               faultsInjected: venueStats.faults,
-              ...(this.venue
-                ? {
-                    bookAnchor: Object.fromEntries(
-                      this.venue.truth.symbols().map((s) => [s, (this.venue as Venue).truth.anchor(s)]),
-                    ),
-                  }
-                : {}),
+              ...(this.venue?.finalAnchors ? { bookAnchor: this.venue.finalAnchors } : {}),
               ...(venueStats.market.error ? { marketError: venueStats.market.error } : {}),
             },
           }

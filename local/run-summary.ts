@@ -4,6 +4,7 @@
  * reports null rather than a made-up number.
  */
 import type { CandidateReport } from '../core/scoring/candidate-arena.ts';
+import type { LoopDelay } from './threads/loop-delay.ts';
 import type { BookAnchorInfo } from './venue/ground-truth.ts';
 
 export interface RunSummary {
@@ -109,6 +110,12 @@ export interface RunSummary {
     ingestToRedisP99: number | null;
     inferenceP99: number | null;
   };
+  /**
+   * Each local service's event-loop delay over the run (perf_hooks monitorEventLoopDelay): how late
+   * its thread ran what was due. `runtime` is the thread that runs what has no thread of its own
+   * (docs/adr/0140).
+   */
+  eventLoopDelayMs: Record<string, LoopDelay>;
   bronze: {
     objects: number;
     /**

@@ -114,7 +114,7 @@ export async function dashboardSnapshot(
   const reanchorResults = p.reanchors?.results ?? [];
   const lastReanchor = reanchorResults.at(-1);
   const f = p.figures;
-  const venueStats = p.venue?.stats();
+  const venueStats = p.venue?.latestStats;
   return {
     timeMs: Date.now(),
     symbol,
