@@ -7,6 +7,8 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
 import { InferenceService } from '../containers/inference/inference-service.ts';
 import { ModelProvider } from '../containers/inference/model-provider.ts';
@@ -54,8 +56,7 @@ import {
   tradeIdGapFigure,
 } from './bronze-audit.ts';
 import type { SourceChoice, StartOptions } from './cli-options.ts';
-import { type KinesisEmulator, startKinesisEmulator } from './emulators/kinesis-emulator.ts';
-import { type S3Emulator, startS3Emulator } from './emulators/s3-emulator.ts';
+import { type EmulatorThread, startKinesisThread, startS3Thread } from './emulators/emulator-thread.ts';
 import { FirstModelTrainer } from './first-model.ts';
 import { KinesisEventSource } from './kinesis-event-source.ts';
 import { ReanchorRunner } from './reanchor-runner.ts';
@@ -88,6 +89,8 @@ function finalCheckLevels(snapshotLimit: number | undefined): number {
   return Math.floor(snapshotLimit / 2);
 }
 export const BRONZE_BUCKET_LOCAL = 'btcusdt-bronze-local';
+/** The region the emulators and their clients say they are in (events carry it in their ARNs). */
+const LOCAL_REGION = 'ap-northeast-1';
 /**
  * EventBridge runs the poller and the gap detector every minute in AWS; local sessions last a minute
  * or two, so they run faster here to show their work (the code and event shapes are the same).
@@ -200,8 +203,8 @@ async function idsAlreadyStored(sql: SqlClient, symbols: readonly string[]): Pro
 }
 
 export class LocalPipeline {
-  private kinesis: KinesisEmulator | undefined;
-  s3: S3Emulator | undefined;
+  private kinesis: EmulatorThread<KinesisClient> | undefined;
+  s3: EmulatorThread<S3Client> | undefined;
   private schedules: LocalSchedule[] = [];
   private localRedis: LocalRedis | undefined;
   private keySpace: KeySpaceLock | undefined;
@@ -289,11 +292,10 @@ export class LocalPipeline {
     // connector. Opened first: a directory another run holds stops this one before anything starts.
     this.sql = await openSqlClient(sqlTargetFromUrl(this.env.DATABASE_URL ?? 'pglite:memory'));
     this.idsAfter = await idsAlreadyStored(this.sql, this.options.symbols);
-    this.kinesis = await startKinesisEmulator();
-    await Promise.all(Object.values(STREAM_NAMES).map((s) => this.kinesis?.createStream(s)));
+    this.kinesis = await startKinesisThread(LOCAL_REGION, Object.values(STREAM_NAMES), this.log);
     const { wsBaseUrl, restUrl, apiKey } = await this.marketEndpoint(this.options.source);
     // The raw-stream archive, the REST poller and the re-anchor write bronze to S3 (s3rver, in process).
-    this.s3 = await startS3Emulator({ buckets: [BRONZE_BUCKET_LOCAL], region: this.kinesis.region });
+    this.s3 = await startS3Thread(LOCAL_REGION, [BRONZE_BUCKET_LOCAL], this.log);
     const writer = new S3BronzeWriter(this.s3.client, BRONZE_BUCKET_LOCAL);
     // Every REST caller shares one weight budget and Retry-After gate in Redis, as the Lambdas do (ADR 0075).
     const limiter = new RedisRestLimiter(this.redis, { scope: restLimitScope(restUrl) });
@@ -727,7 +729,8 @@ export class LocalPipeline {
   /** Every service thread's event-loop delay, and this thread's. */
   loopDelays(): Record<string, LoopDelay> {
     const out: Record<string, LoopDelay> = { runtime: this.runtimeLoop.read() };
-    if (this.venue?.loopDelay) out.venue = this.venue.loopDelay;
+    const threads = { venue: this.venue, kinesis: this.kinesis, s3: this.s3 };
+    for (const [name, thread] of Object.entries(threads)) if (thread?.loopDelay) out[name] = thread.loopDelay;
     return out;
   }
 
