@@ -14,7 +14,6 @@ import { InferenceService } from '../containers/inference/inference-service.ts';
 import { ModelProvider } from '../containers/inference/model-provider.ts';
 import { ServedVectorLog } from '../containers/inference/served-vector-log.ts';
 import { SwitchLog } from '../containers/inference/switch-log.ts';
-import { SbeIngestor } from '../containers/sbe-ingestor/sbe-ingestor.ts';
 import { redactCredentials } from '../core/config/redact.ts';
 import { symbolKeys } from '../core/hot-state/keys.ts';
 import { kinesisStreamNames } from '../core/market/streams.ts';
@@ -64,6 +63,7 @@ import { type KeySpaceLock, lockKeySpace } from './redis-key-space-lock.ts';
 import { ensureRedis, type LocalRedis } from './redis-server.ts';
 import type { RunSummary } from './run-summary.ts';
 import { LocalSchedule } from './scheduler.ts';
+import { IngestorThread } from './services/ingestor-thread.ts';
 import { type LoopDelay, watchLoopDelay } from './threads/loop-delay.ts';
 import { decodeTrades } from './trade-tap.ts';
 import { VenueOracle } from './venue-oracle.ts';
@@ -211,7 +211,7 @@ export class LocalPipeline {
   redis: Redis | undefined;
   store: RedisHotState | undefined;
   venue: VenueThread | undefined;
-  ingestor: SbeIngestor | undefined;
+  ingestor: IngestorThread | undefined;
   private eventSources: KinesisEventSource[] = [];
   reanchors: ReanchorRunner | undefined;
   inference: InferenceService | undefined;
@@ -514,27 +514,17 @@ export class LocalPipeline {
 
     // Everything heavy (PGlite, migrations, models) is up before the market starts: the venue
     // holds it until this subscription, and a blocked event loop would stall the feed.
-    this.ingestor = new SbeIngestor({
-      wsBaseUrl,
-      apiKey,
-      symbols: this.options.symbols,
-      kinesis: this.kinesis.client,
-      streamNames: STREAM_NAMES,
-      reconnect: { baseMs: 100, capMs: 2000 },
-      staleAfterMs: 3000,
-      log: (level, message, fields) => {
-        if (level !== 'info') this.log(level, message, fields);
-        if (message.includes('connection closed') || message.includes('stale'))
-          this.event('reconnect', message);
-        if (message.startsWith('frame skipped')) this.event('decode-error', String(fields?.error ?? message));
+    this.ingestor = await IngestorThread.start(
+      {
+        wsBaseUrl,
+        apiKey,
+        symbols: this.options.symbols,
+        aws: { region: this.kinesis.region, endpoint: this.kinesis.endpoint },
+        streamNames: STREAM_NAMES,
       },
-      onGap: (g) => {
-        if (g.kind === 'sequence' && g.reason !== 'duplicate') {
-          this.event('ingestor-gap', `${g.symbol} ${g.sequence} ${g.reason} at ${g.firstId}`);
-        }
-      },
-    });
-    await this.ingestor.start();
+      this.log,
+      (notice) => this.event(notice.kind, notice.detail),
+    );
     if (this.venue) this.truthTimer = setInterval(() => void this.checkAgainstVenue(), TRUTH_CHECK_MS);
     const switchLog = new SwitchLog(writer, (error) =>
       this.log('error', 'switch not written to bronze', { error: String(error) }),
@@ -671,7 +661,7 @@ export class LocalPipeline {
     await this.inference?.saveOnline().catch(() => {});
     this.models?.stop();
     await this.servedLog?.stop().catch(() => {});
-    const flushed = (await this.ingestor?.stop(10_000)) ?? true;
+    const flushed = (await this.ingestor?.stop()) ?? true;
     const drained = (await Promise.all(this.eventSources.map((s) => s.drain(10_000)))).every(Boolean);
     await this.checkAgainstVenue(finalCheckLevels(this.reanchors?.lastSwap?.snapshotLimit));
     this.figures.fullBookChecks++;
@@ -729,7 +719,7 @@ export class LocalPipeline {
   /** Every service thread's event-loop delay, and this thread's. */
   loopDelays(): Record<string, LoopDelay> {
     const out: Record<string, LoopDelay> = { runtime: this.runtimeLoop.read() };
-    const threads = { venue: this.venue, kinesis: this.kinesis, s3: this.s3 };
+    const threads = { venue: this.venue, ingestor: this.ingestor, kinesis: this.kinesis, s3: this.s3 };
     for (const [name, thread] of Object.entries(threads)) if (thread?.loopDelay) out[name] = thread.loopDelay;
     return out;
   }
@@ -860,17 +850,7 @@ export class LocalPipeline {
   }
 
   async summary(): Promise<RunSummary> {
-    const i = this.ingestor;
-    const m = i?.metrics;
-    const byLabel = async (
-      metric: NonNullable<typeof m>['sequenceGaps'],
-      key: (l: Record<string, unknown>) => string,
-    ) => {
-      const out: Record<string, number> = {};
-      for (const v of (await metric.get()).values) out[key(v.labels)] = (out[key(v.labels)] ?? 0) + v.value;
-      return out;
-    };
-    const stats = i?.decoder.stats;
+    const i = this.ingestor?.report;
     const venueStats = this.venue?.finalStats ?? this.venue?.latestStats;
     const f = this.figures;
     const replay = this.options.source.kind === 'replay';
@@ -881,9 +861,9 @@ export class LocalPipeline {
           ? `replay:${this.options.source.path}`
           : this.options.source.kind,
       frames: {
-        received: stats?.frames ?? 0,
-        decoded: stats?.decoded ?? 0,
-        decodeErrors: stats?.errors ?? 0,
+        received: i?.frames.received ?? 0,
+        decoded: i?.frames.decoded ?? 0,
+        decodeErrors: i?.frames.errors ?? 0,
       },
       kinesis: {
         recordsPut: i?.publisher.recordsPut ?? 0,
@@ -936,8 +916,8 @@ export class LocalPipeline {
         gapFindings: f.gapFindings,
       },
       ingestor: {
-        sequenceGaps: m ? await byLabel(m.sequenceGaps, (l) => `${l.stream}:${l.reason}`) : {},
-        reconnects: m ? await byLabel(m.reconnects, (l) => String(l.reason)) : {},
+        sequenceGaps: i?.sequenceGaps ?? {},
+        reconnects: i?.reconnects ?? {},
         overflowFrames: i?.publisher.framesRefused ?? 0,
       },
       aggregator: { trades: f.trades, failedBatches: f.aggregatorFailures, deadLetters: f.deadLetters },

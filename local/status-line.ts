@@ -21,18 +21,18 @@ export class StatusLine {
   }
 
   private render(): void {
-    const i = this.pipeline.ingestor;
+    const i = this.pipeline.ingestor?.report;
     if (!i) return;
     this.ticks++;
-    const frames = i.decoder.stats.frames;
-    const health = i.health();
-    const symbol = i.router ? [...(this.pipeline.venue?.symbols ?? ['BTCUSDT'])][0] : undefined;
+    const frames = i.frames.received;
+    const health = i.health;
+    const symbol = Object.keys(i.lastDepthUpdateId)[0];
     const line = [
       `t=${this.pipeline.elapsedS().toFixed(0)}s`,
       `frames/s=${frames - this.lastFrames}`,
       `frames=${frames}`,
-      `decodeErrors=${i.decoder.stats.errors}`,
-      `depthId=${symbol ? (i.router.lastDepthUpdateId(symbol) ?? '-') : '-'}`,
+      `decodeErrors=${i.frames.errors}`,
+      `depthId=${symbol ? (i.lastDepthUpdateId[symbol] ?? '-') : '-'}`,
       `kinesisRecords=${i.publisher.recordsPut}`,
       `buffered=${i.publisher.bufferedBytes}B`,
       `ws=${health.components.websocket.status}`,

@@ -16,13 +16,13 @@ import {
   STREAM_TRADE,
   SYMBOLS,
 } from '../../core/config/environment-names.ts';
-import { kinesisClient, secretsManagerClient } from '../../lambdas/shared/aws-clients.ts';
+import { secretsManagerClient } from '../../lambdas/shared/aws-clients.ts';
 import { PrometheusEmfBridge } from '../../lambdas/shared/emf/prometheus-emf-bridge.ts';
 import { serviceLogger } from '../../lambdas/shared/service-logger.ts';
 import { loadApiKey } from './api-key.ts';
+import { composeIngestor } from './compose.ts';
 import { parseIngestorConfig } from './config.ts';
 import { startHealthServer } from './health-server.ts';
-import { SbeIngestor } from './sbe-ingestor.ts';
 
 const logger = serviceLogger('sbe-ingestor');
 const config = parseIngestorConfig(process.env);
@@ -31,11 +31,11 @@ const aws = { region: config[AWS_REGION], endpoint: config[AWS_ENDPOINT_URL] };
 const apiKey = await loadApiKey(config[BINANCE_API_KEY], config[BINANCE_API_KEY_SECRET_ARN], () =>
   secretsManagerClient(aws),
 );
-const ingestor = new SbeIngestor({
+const ingestor = composeIngestor({
   wsBaseUrl: config[BINANCE_WS_URL],
   apiKey,
   symbols: config[SYMBOLS],
-  kinesis: kinesisClient(aws),
+  aws,
   streamNames: {
     trade: config[STREAM_TRADE],
     bestbidask: config[STREAM_BESTBIDASK],

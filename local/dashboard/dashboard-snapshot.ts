@@ -3,19 +3,10 @@
  * health of each service, the book (top 20) from Redis, recent trades, predictions with their
  * outcomes and score, latency per hop as histograms, and the gap/re-anchor timeline.
  */
-import type { Histogram } from 'prom-client';
 import type { LocalPipeline, PredictionPoint, RecentTrade, TimelineEvent } from '../local-pipeline.ts';
+import { type HopLatency, histogram } from './hop-latency.ts';
 
 export type Health = 'healthy' | 'degraded' | 'unhealthy' | 'off';
-
-export interface HopLatency {
-  name: string;
-  /** Upper bound (ms) and count per bucket; the last bucket is everything above. */
-  buckets: { leMs: number; count: number }[];
-  p50Ms: number | null;
-  p99Ms: number | null;
-  samples: number;
-}
 
 export interface DashboardSnapshot {
   timeMs: number;
@@ -38,57 +29,6 @@ export interface DashboardSnapshot {
   timeline: TimelineEvent[];
 }
 
-const BUCKETS_MS = [0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500];
-
-function histogram(name: string, samples: number[]): HopLatency {
-  const counts = new Array(BUCKETS_MS.length + 1).fill(0) as number[];
-  for (const s of samples) {
-    const i = BUCKETS_MS.findIndex((le) => s <= le);
-    const at = i < 0 ? BUCKETS_MS.length : i;
-    counts[at] = (counts[at] ?? 0) + 1;
-  }
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (p: number) =>
-    sorted.length ? (sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number) : null;
-  return {
-    name,
-    buckets: counts.map((count, i) => ({ leMs: BUCKETS_MS[i] ?? Number.POSITIVE_INFINITY, count })),
-    p50Ms: at(0.5),
-    p99Ms: at(0.99),
-    samples: samples.length,
-  };
-}
-
-/** A prom-client histogram (seconds) turned into the same buckets: counts only, no samples kept. */
-async function promHistogram(name: string, metric: Histogram): Promise<HopLatency> {
-  const { values } = await metric.get();
-  const cumulative = new Map<number, number>();
-  for (const v of values) {
-    if (!v.metricName?.endsWith('_bucket')) continue;
-    const le = v.labels.le === '+Inf' ? Number.POSITIVE_INFINITY : Number(v.labels.le) * 1000;
-    cumulative.set(le, (cumulative.get(le) ?? 0) + v.value);
-  }
-  const bounds = [...cumulative.keys()].sort((a, b) => a - b);
-  let previous = 0;
-  const buckets = bounds.map((le) => {
-    const total = cumulative.get(le) ?? 0;
-    const count = total - previous;
-    previous = total;
-    return { leMs: le, count };
-  });
-  const n = previous;
-  const quantile = (p: number) => {
-    if (n === 0) return null;
-    let seen = 0;
-    for (const b of buckets) {
-      seen += b.count;
-      if (seen >= p * n) return b.leMs;
-    }
-    return null;
-  };
-  return { name, buckets, p50Ms: quantile(0.5), p99Ms: quantile(0.99), samples: n };
-}
-
 export async function dashboardSnapshot(
   p: LocalPipeline,
   symbol: string,
@@ -107,8 +47,8 @@ export async function dashboardSnapshot(
       : null;
   const bid = book?.bids[0]?.[0];
   const ask = book?.asks[0]?.[0];
-  const ingestor = p.ingestor;
-  const health = ingestor?.health();
+  const ingestor = p.ingestor?.report;
+  const health = ingestor?.health;
   const score = p.inference?.score(symbol);
   const redisUp = (await p.redis?.ping().catch(() => 'down')) === 'PONG';
   const reanchorResults = p.reanchors?.results ?? [];
@@ -121,8 +61,8 @@ export async function dashboardSnapshot(
     source,
     status: {
       uptimeS: Math.round(p.elapsedS()),
-      frames: ingestor?.decoder.stats.frames ?? 0,
-      decodeErrors: ingestor?.decoder.stats.errors ?? 0,
+      frames: ingestor?.frames.received ?? 0,
+      decodeErrors: ingestor?.frames.errors ?? 0,
       kinesisRecords: ingestor?.publisher.recordsPut ?? 0,
       diffsApplied: f.diffsApplied,
       gaps: f.gapsDetected,
@@ -178,12 +118,7 @@ export async function dashboardSnapshot(
       ...p.candidateSummary(),
     },
     latency: [
-      ...(ingestor
-        ? [
-            await promHistogram('exchange → ingestor', ingestor.metrics.exchangeLag),
-            await promHistogram('ingestor → Kinesis (PutRecords)', ingestor.metrics.putDuration),
-          ]
-        : []),
+      ...(ingestor?.latency ?? []),
       histogram('Kinesis → aggregator', f.kinesisToAggregatorMs),
       histogram('exchange → Redis', f.latenciesMs),
       histogram('ingestor → Redis', f.receiveToRedisMs),

@@ -49,6 +49,8 @@ export class ServiceThread<Report, Ready = unknown> {
             return;
           case 'failed':
             reject(asError(m.error));
+            // Nothing runs in a thread whose service failed to start: end it.
+            void this.worker.terminate();
             return;
           case 'report':
             this.report = m.report as Report;
