@@ -19,8 +19,6 @@ import { symbolKeys } from '../core/hot-state/keys.ts';
 import { kinesisStreamNames } from '../core/market/streams.ts';
 import type { ParityReport } from '../core/model/feature-parity.ts';
 import { WeightBudget } from '../core/rate-limit/weight-budget.ts';
-import { Aggregator } from '../lambdas/aggregator/aggregator.ts';
-import { createAggregatorHandler } from '../lambdas/aggregator/handler.ts';
 import { DataConnector } from '../lambdas/data-connector/data-connector.ts';
 import { S3BronzeSource } from '../lambdas/data-connector/s3-bronze-source.ts';
 import { GapDetector } from '../lambdas/gap-detector/gap-detector.ts';
@@ -63,6 +61,8 @@ import { type KeySpaceLock, lockKeySpace } from './redis-key-space-lock.ts';
 import { ensureRedis, type LocalRedis } from './redis-server.ts';
 import type { RunSummary } from './run-summary.ts';
 import { LocalSchedule } from './scheduler.ts';
+import type { AggregatorReport } from './services/aggregator-host.ts';
+import { AggregatorThread } from './services/aggregator-thread.ts';
 import { IngestorThread } from './services/ingestor-thread.ts';
 import { type LoopDelay, watchLoopDelay } from './threads/loop-delay.ts';
 import { decodeTrades } from './trade-tap.ts';
@@ -151,8 +151,6 @@ const PARITY_AUDIT_MAX_S = 3600;
 const PARITY_AUDIT_MAX_FRAMES = 900_000;
 const RECENT_TRADES = 50;
 const PREDICTIONS_KEPT = 300;
-/** Latency samples kept per hop (a ring: the newest). */
-const SAMPLES_KEPT = 20_000;
 
 function pushBounded<T>(list: T[], item: T, max: number): void {
   list.push(item);
@@ -212,6 +210,7 @@ export class LocalPipeline {
   store: RedisHotState | undefined;
   venue: VenueThread | undefined;
   ingestor: IngestorThread | undefined;
+  aggregator: AggregatorThread | undefined;
   private eventSources: KinesisEventSource[] = [];
   reanchors: ReanchorRunner | undefined;
   inference: InferenceService | undefined;
@@ -242,8 +241,6 @@ export class LocalPipeline {
   readonly predictions: PredictionPoint[] = [];
   /** Measured while running, reported in the summary. */
   readonly figures = {
-    kinesisToAggregatorMs: [] as number[],
-    receiveToRedisMs: [] as number[],
     framesArchived: 0,
     bronzeObjects: 0,
     connectorLoads: 0,
@@ -252,17 +249,8 @@ export class LocalPipeline {
     pollerRequests: 0,
     tradeIdGaps: 0,
     gapFindings: {} as Record<string, number>,
-    latenciesMs: [] as number[],
-    diffsApplied: 0,
-    trades: 0,
-    gapsDetected: 0,
-    checksumRequests: 0,
-    depth20Checks: 0,
-    depth20Mismatches: 0,
     checksAgainstVenue: 0,
     venueMismatches: [] as string[],
-    deadLetters: 0,
-    aggregatorFailures: 0,
   };
 
   constructor(
@@ -329,54 +317,20 @@ export class LocalPipeline {
         }
       },
     );
-    const handler = createAggregatorHandler({
-      aggregator: new Aggregator(this.store, new WasmSbeDecoder(), nowUs),
-      log: (level, message, fields) => {
-        if (level !== 'info') this.log(level, message, fields);
-      },
-      record: (outcome, arrivalLagMs) => {
-        const f = this.figures;
-        // Event times are the venue's market clock, which runs faster than the wall clock at
-        // --speed 10 and jumps at 'max': latency is measured in that clock, not against the wall.
-        const offsetMs = this.venue ? (this.venue.clockUs() - nowUs()) / 1000 : 0;
-        for (const l of outcome.latenciesMs) pushBounded(f.latenciesMs, l + offsetMs, SAMPLES_KEPT);
-        for (const l of outcome.receiveLatenciesMs) pushBounded(f.receiveToRedisMs, l, SAMPLES_KEPT);
-        for (const l of arrivalLagMs) pushBounded(f.kinesisToAggregatorMs, l, SAMPLES_KEPT);
-        f.diffsApplied += outcome.diffsApplied;
-        f.trades += outcome.trades;
-        f.depth20Checks += outcome.checks;
-        f.depth20Mismatches += outcome.mismatches;
-        for (const r of outcome.reanchorRequests) {
-          if (r.reason === 'gap') f.gapsDetected++;
-          if (r.reason === 'checksum') f.checksumRequests++;
-          const kind = r.reason === 'checksum' ? 'checksum' : r.reason === 'no-book' ? 'no-book' : 'gap';
-          this.event(kind, `${r.symbol} ${r.reason}: ${r.detail}`);
-        }
-      },
-      triggerReanchor: async (request) => this.reanchors?.request(request.symbol),
-    });
-    for (const streamName of Object.values(STREAM_NAMES)) {
-      const source = new KinesisEventSource({
-        client: this.kinesis.client,
-        streamName,
-        region: this.kinesis.region,
-        handler: async (event) => {
-          const response = await handler(event);
-          if (response.batchItemFailures.length > 0) this.figures.aggregatorFailures++;
-          return response;
-        },
-        batchSize: 100,
-        // The delivery delay of the deployed mapping, when asked for (--kinesis-delivery).
+    this.aggregator = await AggregatorThread.start(
+      {
+        redisUrl: this.localRedis.url,
+        aws: { region: this.kinesis.region, endpoint: this.kinesis.endpoint },
+        streamNames: Object.values(STREAM_NAMES),
         delivery: this.options['kinesis-delivery'],
-        onDeadLetter: (letter) => {
-          this.figures.deadLetters++;
-          this.log('error', 'record dead-lettered', { ...letter });
-        },
-        log: this.log,
-      });
-      await source.start();
-      this.eventSources.push(source);
-    }
+        ...(this.venue ? { venueClock: this.venue.clockShare } : {}),
+      },
+      this.log,
+      {
+        notice: (n) => this.event(n.kind, n.detail),
+        reanchor: (symbol) => this.reanchors?.request(symbol),
+      },
+    );
 
     const reader = new S3BronzeReader(this.s3.client, BRONZE_BUCKET_LOCAL);
     const checkpoints = new S3CheckpointStore(this.s3.client, BRONZE_BUCKET_LOCAL);
@@ -662,7 +616,12 @@ export class LocalPipeline {
     this.models?.stop();
     await this.servedLog?.stop().catch(() => {});
     const flushed = (await this.ingestor?.stop()) ?? true;
-    const drained = (await Promise.all(this.eventSources.map((s) => s.drain(10_000)))).every(Boolean);
+    const drained = (
+      await Promise.all([
+        this.aggregator?.drain(10_000) ?? true,
+        ...this.eventSources.map((s) => s.drain(10_000)),
+      ])
+    ).every(Boolean);
     await this.checkAgainstVenue(finalCheckLevels(this.reanchors?.lastSwap?.snapshotLimit));
     this.figures.fullBookChecks++;
     // A last poll and gap check so that the session's final seconds are covered too.
@@ -704,6 +663,7 @@ export class LocalPipeline {
         null)
       : null;
     await Promise.all(this.eventSources.map((s) => s.stop()));
+    await this.aggregator?.stop();
     await this.reanchors?.stop();
     await this.venue?.close();
     await this.kinesis?.close();
@@ -716,10 +676,35 @@ export class LocalPipeline {
     return flushed && drained;
   }
 
+  /** The aggregator's counts and latencies (its thread's latest report; zeros before the first). */
+  get aggregatorFigures(): AggregatorReport {
+    return (
+      this.aggregator?.report ?? {
+        diffsApplied: 0,
+        trades: 0,
+        depth20Checks: 0,
+        depth20Mismatches: 0,
+        gapsDetected: 0,
+        checksumRequests: 0,
+        failedBatches: 0,
+        deadLetters: 0,
+        exchangeToRedis: { p50: null, p99: null },
+        ingestToRedis: { p50: null, p99: null },
+        latency: [],
+      }
+    );
+  }
+
   /** Every service thread's event-loop delay, and this thread's. */
   loopDelays(): Record<string, LoopDelay> {
     const out: Record<string, LoopDelay> = { runtime: this.runtimeLoop.read() };
-    const threads = { venue: this.venue, ingestor: this.ingestor, kinesis: this.kinesis, s3: this.s3 };
+    const threads = {
+      venue: this.venue,
+      ingestor: this.ingestor,
+      aggregator: this.aggregator,
+      kinesis: this.kinesis,
+      s3: this.s3,
+    };
     for (const [name, thread] of Object.entries(threads)) if (thread?.loopDelay) out[name] = thread.loopDelay;
     return out;
   }
@@ -853,6 +838,7 @@ export class LocalPipeline {
     const i = this.ingestor?.report;
     const venueStats = this.venue?.finalStats ?? this.venue?.latestStats;
     const f = this.figures;
+    const a = this.aggregatorFigures;
     const replay = this.options.source.kind === 'replay';
     return {
       durationS: Math.round(this.elapsedS() * 10) / 10,
@@ -871,13 +857,13 @@ export class LocalPipeline {
         framesPut: i?.publisher.framesPut ?? 0,
       },
       book: {
-        gapsDetected: f.gapsDetected,
+        gapsDetected: a.gapsDetected,
         reanchors: this.reanchors?.swaps ?? 0,
         checksAgainstVenue: this.venue ? f.checksAgainstVenue : null,
         mismatches: this.venue ? f.venueMismatches.length : null,
-        depth20Checks: f.depth20Checks,
-        depth20Mismatches: f.depth20Mismatches,
-        diffsApplied: f.diffsApplied,
+        depth20Checks: a.depth20Checks,
+        depth20Mismatches: a.depth20Mismatches,
+        diffsApplied: a.diffsApplied,
         staleAtEnd: this.staleAtEnd,
         fullBookChecks: f.fullBookChecks,
       },
@@ -897,11 +883,11 @@ export class LocalPipeline {
         : null,
       latencyMs: {
         // A replay's exchange times are historical: only the path from the ingestor is measurable.
-        exchangeToRedisP50: replay ? null : percentile(f.latenciesMs, 0.5),
-        exchangeToRedisP99: replay ? null : percentile(f.latenciesMs, 0.99),
+        exchangeToRedisP50: replay ? null : a.exchangeToRedis.p50,
+        exchangeToRedisP99: replay ? null : a.exchangeToRedis.p99,
         exchangeClock: this.venue ? 'venue-market' : 'wall',
-        ingestToRedisP50: percentile(f.receiveToRedisMs, 0.5),
-        ingestToRedisP99: percentile(f.receiveToRedisMs, 0.99),
+        ingestToRedisP50: a.ingestToRedis.p50,
+        ingestToRedisP99: a.ingestToRedis.p99,
         inferenceP99: percentile(this.inference?.latenciesMs ?? [], 0.99),
       },
       eventLoopDelayMs: this.loopDelays(),
@@ -920,7 +906,7 @@ export class LocalPipeline {
         reconnects: i?.reconnects ?? {},
         overflowFrames: i?.publisher.framesRefused ?? 0,
       },
-      aggregator: { trades: f.trades, failedBatches: f.aggregatorFailures, deadLetters: f.deadLetters },
+      aggregator: { trades: a.trades, failedBatches: a.failedBatches, deadLetters: a.deadLetters },
       model: {
         firstModel: this.firstModel?.state ?? null,
         postgresObjectsLoaded: f.connectorLoads,

@@ -15,7 +15,8 @@ type Log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<s
 
 export class VenueThread {
   private readonly thread: ServiceThread<VenueStats, { wsUrl: string; restUrl: string; symbols: string[] }>;
-  private readonly clock: VenueClockShare;
+  /** The market clock in shared memory, for threads that measure latency in it. */
+  readonly clockShare: VenueClockShare;
   wsUrl = '';
   restUrl = '';
   symbols: readonly string[] = [];
@@ -23,8 +24,8 @@ export class VenueThread {
   readonly marketEnded: Promise<void>;
 
   private constructor(options: VenueOptions, log: Log) {
-    this.clock = createVenueClock(options.source?.speed ?? 1);
-    const config: VenueHostConfig = { options, clock: this.clock };
+    this.clockShare = createVenueClock(options.source?.speed ?? 1);
+    const config: VenueHostConfig = { options, clock: this.clockShare };
     this.thread = new ServiceThread('venue', new URL('./venue/venue-host.ts', import.meta.url), config, log);
     this.marketEnded = new Promise<void>((resolve, reject) => {
       this.thread.on('marketEnded', (error) => {
@@ -46,10 +47,10 @@ export class VenueThread {
 
   /** The market clock (µs): what /api/v3/time reports. */
   clockUs(): number {
-    return readVenueClock(this.clock);
+    return readVenueClock(this.clockShare);
   }
 
-  /** The latest statistics (a quarter of a second old at most). */
+  /** The latest statistics (a second old at most). */
   get latestStats(): VenueStats | undefined {
     return this.thread.report;
   }

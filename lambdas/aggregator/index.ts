@@ -11,24 +11,16 @@ import {
   REDIS_AUTH_SECRET_ARN,
   REDIS_URL,
 } from '../../core/config/environment-names.ts';
-import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
 import { connectConfiguredRedis } from '../shared/redis/redis-connection.ts';
-import { RedisHotState } from '../shared/redis/redis-hot-state.ts';
 import { parseLambdaEnvironment } from '../shared/runtime-config.ts';
 import { serviceLogger } from '../shared/service-logger.ts';
-import { Aggregator } from './aggregator.ts';
-import { createAggregatorHandler } from './handler.ts';
+import { composeAggregator } from './compose.ts';
 
 const logger = serviceLogger('aggregator');
 const metrics = new Metrics({ serviceName: 'aggregator' });
 const config = parseLambdaEnvironment(process.env);
 const aws = { region: config[AWS_REGION], endpoint: config[AWS_ENDPOINT_URL] };
 const redis = await connectConfiguredRedis(config[REDIS_URL], config[REDIS_AUTH_SECRET_ARN], aws);
-// The bundle ships the module next to index.mjs (PipelineFunction's bundledAssets).
-const decoder = new WasmSbeDecoder(new URL('./sbe_decoder.wasm', import.meta.url));
-const aggregator = new Aggregator(new RedisHotState(redis), decoder, () =>
-  Math.floor((performance.timeOrigin + performance.now()) * 1000),
-);
 const lambda = new LambdaClient({ region: aws.region, ...(aws.endpoint ? { endpoint: aws.endpoint } : {}) });
 const reanchorFunction = config[REANCHOR_FUNCTION_NAME];
 
@@ -37,8 +29,10 @@ const percentile = (values: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
 };
 
-export const handler = createAggregatorHandler({
-  aggregator,
+export const handler = composeAggregator({
+  redis,
+  // The bundle ships the module next to index.mjs (PipelineFunction's bundledAssets).
+  wasmUrl: new URL('./sbe_decoder.wasm', import.meta.url),
   log: (level, message, fields) => logger[level](message, fields ?? {}),
   record(outcome, arrivalLagMs, stream) {
     metrics.addDimension('stream', stream);

@@ -54,6 +54,7 @@ export async function dashboardSnapshot(
   const reanchorResults = p.reanchors?.results ?? [];
   const lastReanchor = reanchorResults.at(-1);
   const f = p.figures;
+  const a = p.aggregatorFigures;
   const venueStats = p.venue?.latestStats;
   return {
     timeMs: Date.now(),
@@ -64,13 +65,13 @@ export async function dashboardSnapshot(
       frames: ingestor?.frames.received ?? 0,
       decodeErrors: ingestor?.frames.errors ?? 0,
       kinesisRecords: ingestor?.publisher.recordsPut ?? 0,
-      diffsApplied: f.diffsApplied,
-      gaps: f.gapsDetected,
+      diffsApplied: a.diffsApplied,
+      gaps: a.gapsDetected,
       reanchors: p.reanchors?.swaps ?? 0,
       checksAgainstVenue: f.checksAgainstVenue,
       venueMismatches: f.venueMismatches.length,
-      depth20Checks: f.depth20Checks,
-      depth20Mismatches: f.depth20Mismatches,
+      depth20Checks: a.depth20Checks,
+      depth20Mismatches: a.depth20Mismatches,
       bookUpdateId: book?.updateId ?? null,
     },
     health: {
@@ -89,8 +90,8 @@ export async function dashboardSnapshot(
         detail: `${ingestor?.publisher.recordsPut ?? 0} records, ${ingestor?.publisher.bufferedBytes ?? 0} B buffered`,
       },
       aggregator: {
-        status: f.deadLetters > 0 ? 'degraded' : f.aggregatorFailures > 0 ? 'degraded' : 'healthy',
-        detail: `${f.diffsApplied} diffs, ${f.trades} trades, ${f.deadLetters} dead letters`,
+        status: a.deadLetters > 0 || a.failedBatches > 0 ? 'degraded' : 'healthy',
+        detail: `${a.diffsApplied} diffs, ${a.trades} trades, ${a.deadLetters} dead letters`,
       },
       redis: {
         status: redisUp ? 'healthy' : 'unhealthy',
@@ -119,9 +120,7 @@ export async function dashboardSnapshot(
     },
     latency: [
       ...(ingestor?.latency ?? []),
-      histogram('Kinesis → aggregator', f.kinesisToAggregatorMs),
-      histogram('exchange → Redis', f.latenciesMs),
-      histogram('ingestor → Redis', f.receiveToRedisMs),
+      ...a.latency,
       histogram('tick → prediction', p.inference?.latenciesMs.slice(-5000) ?? []),
     ],
     timeline: [...p.timeline].reverse().slice(0, 50),

@@ -24,7 +24,7 @@ export class IngestorThread {
     return new IngestorThread(thread);
   }
 
-  /** The latest report (a quarter of a second old at most; the last one once stopped). */
+  /** The latest report (a second old at most; the last one once stopped). */
   get report(): IngestorReport | undefined {
     return this.thread.report;
   }

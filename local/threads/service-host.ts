@@ -1,6 +1,6 @@
 /**
  * The worker side of a local service thread: starts the service from workerData, answers the
- * parent's calls, posts the service's report and its event-loop delay every REPORT_EVERY_MS, and
+ * parent's calls, posts the service's report and its event-loop delay every second, and
  * stops it when asked. Each local service that is its own machine in AWS (the venue, the ingestor,
  * the Lambda handlers with their event sources, inference) runs in one of these (docs/adr/0140).
  */
@@ -8,8 +8,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { type LoopDelay, watchLoopDelay } from './loop-delay.ts';
 import type { HostMessage, ParentMessage } from './thread-protocol.ts';
 
-/** Often enough for a dashboard that redraws every second. */
-const REPORT_EVERY_MS = 250;
+/** As often as the dashboard and the status line redraw. */
+const REPORT_EVERY_MS = 1000;
 
 export interface HostedService<Report> {
   /** Sent once to the parent when the service is up (URLs, names). */
