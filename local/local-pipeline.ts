@@ -10,10 +10,6 @@ import { fileURLToPath } from 'node:url';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
-import { InferenceService } from '../containers/inference/inference-service.ts';
-import { ModelProvider } from '../containers/inference/model-provider.ts';
-import { ServedVectorLog } from '../containers/inference/served-vector-log.ts';
-import { SwitchLog } from '../containers/inference/switch-log.ts';
 import { redactCredentials } from '../core/config/redact.ts';
 import { symbolKeys } from '../core/hot-state/keys.ts';
 import { kinesisStreamNames } from '../core/market/streams.ts';
@@ -34,10 +30,8 @@ import { RedisRestLimiter, restLimitScope } from '../lambdas/shared/binance/redi
 import { S3BronzeReader } from '../lambdas/shared/bronze/s3-bronze-reader.ts';
 import { S3BronzeWriter } from '../lambdas/shared/bronze/s3-bronze-writer.ts';
 import { S3CheckpointStore } from '../lambdas/shared/bronze/s3-checkpoint-store.ts';
-import { LocalModelStore } from '../lambdas/shared/model-store/local-model-store.ts';
 import { connectRedis } from '../lambdas/shared/redis/redis-connection.ts';
 import { RedisHotState } from '../lambdas/shared/redis/redis-hot-state.ts';
-import { RedisOnlineStateStore } from '../lambdas/shared/redis/redis-online-state-store.ts';
 import { MarketDataRepository } from '../lambdas/shared/sql/market-data-repository.ts';
 import { loadMigrations } from '../lambdas/shared/sql/migrations.ts';
 import { openSqlClient, sqlTargetFromUrl } from '../lambdas/shared/sql/open-sql-client.ts';
@@ -63,10 +57,11 @@ import type { RunSummary } from './run-summary.ts';
 import { LocalSchedule } from './scheduler.ts';
 import type { AggregatorReport } from './services/aggregator-host.ts';
 import { AggregatorThread } from './services/aggregator-thread.ts';
+import type { InferenceNotice } from './services/inference-host.ts';
+import { InferenceThread } from './services/inference-thread.ts';
 import { IngestorThread } from './services/ingestor-thread.ts';
 import { type LoopDelay, watchLoopDelay } from './threads/loop-delay.ts';
 import { decodeTrades } from './trade-tap.ts';
-import { VenueOracle } from './venue-oracle.ts';
 import { VenueThread } from './venue-thread.ts';
 
 const BINANCE_WS = 'wss://stream-sbe.binance.com:9443';
@@ -159,14 +154,6 @@ function pushBounded<T>(list: T[], item: T, max: number): void {
 
 const nowUs = () => Math.floor((performance.timeOrigin + performance.now()) * 1000);
 
-function percentile(values: number[], p: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return (
-    Math.round((sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number) * 100) / 100
-  );
-}
-
 interface StoredIds {
   tradeId?: number;
   aggTradeId?: number;
@@ -213,9 +200,7 @@ export class LocalPipeline {
   aggregator: AggregatorThread | undefined;
   private eventSources: KinesisEventSource[] = [];
   reanchors: ReanchorRunner | undefined;
-  inference: InferenceService | undefined;
-  models: ModelProvider | undefined;
-  servedLog: ServedVectorLog | undefined;
+  inference: InferenceThread | undefined;
   sql: SqlClient | undefined;
   firstModel: FirstModelTrainer | undefined;
   private tradeAudit: TradeIdAudit | undefined;
@@ -424,14 +409,20 @@ export class LocalPipeline {
     await tradeTap.start();
     this.eventSources.push(tradeTap);
 
-    // Models: the champion in the local model store (kept across runs), the random walk until one exists.
+    // Inference, with the champion in the local model store (kept across runs; the random walk until
+    // one exists), in its own thread and up before the market starts.
     const modelStoreDir = this.env.MODEL_STORE_DIR ?? join(REPO_ROOT, '.local/models');
-    const modelStore = new LocalModelStore(modelStoreDir);
-    this.models = new ModelProvider(modelStore, this.log, 5000);
-    await this.models.refresh();
-    this.models.start();
-    this.servedLog = new ServedVectorLog(writer);
-    this.servedLog.start();
+    this.inference = await InferenceThread.start(
+      {
+        redisUrl: this.localRedis.url,
+        symbols: this.options.symbols,
+        s3: { region: this.s3.region, endpoint: this.s3.endpoint, bucket: BRONZE_BUCKET_LOCAL },
+        modelStoreDir,
+        ...(this.venue ? { venueRestUrl: this.venue.restUrl } : {}),
+      },
+      this.log,
+      (notice) => this.onInference(notice),
+    );
     const connector = new DataConnector({
       sql: this.sql,
       bronze: new S3BronzeSource(this.s3.client, BRONZE_BUCKET_LOCAL),
@@ -443,14 +434,13 @@ export class LocalPipeline {
     });
     await connector.migrate();
     const symbol = this.options.symbols[0] as string;
-    const current = this.models.get();
     this.firstModel = new FirstModelTrainer(
       this.sql,
       modelStoreDir,
       symbol,
-      () => this.models?.refresh() ?? Promise.resolve(false),
+      () => this.inference?.refreshModels() ?? Promise.resolve(false),
       this.log,
-      current?.version,
+      await this.inference.championVersion(),
     );
     this.schedules.push(
       new LocalSchedule(
@@ -480,45 +470,32 @@ export class LocalPipeline {
       (notice) => this.event(notice.kind, notice.detail),
     );
     if (this.venue) this.truthTimer = setInterval(() => void this.checkAgainstVenue(), TRUTH_CHECK_MS);
-    const switchLog = new SwitchLog(writer, (error) =>
-      this.log('error', 'switch not written to bronze', { error: String(error) }),
-    );
-    this.inference = new InferenceService({
-      redis: this.redis,
-      store: this.store,
-      symbols: this.options.symbols,
-      champion: () => this.models?.get(),
-      onlineState: new RedisOnlineStateStore(this.redis),
-      // The synthetic market's limit, scored beside the candidates (a replay's venue has none).
-      ...(this.venue ? { oracle: new VenueOracle(this.venue.restUrl) } : {}),
-      onSwitch: (symbol, e) => {
-        switchLog.add(symbol, e);
-        this.servedTimeline.push({ timeMs: e.timeUs / 1000, from: e.from, to: e.to, reason: e.reason });
-        this.event('model-switch', `${symbol} ${e.from} -> ${e.to}: ${e.reason}`);
-      },
-      log: this.log,
-      onServed: (p) => {
-        this.servedLog?.add(p);
-        pushBounded(
-          this.predictions,
-          {
-            eventTimeMs: p.eventTimeUs / 1000,
-            mid: p.mid / 1e8,
-            ...(p.predictedMid !== undefined ? { predictedMid: p.predictedMid / 1e8 } : {}),
-            ...(p.flag ? { flag: p.flag } : {}),
-          },
-          PREDICTIONS_KEPT,
-        );
-      },
-      onScored: (_symbol, scored) => {
-        for (const s of scored) {
-          const point = this.predictions.find((p) => p.eventTimeMs === s.eventTimeUs / 1000);
-          if (point) point.realizedMid = (s.midAtPrediction * Math.exp(s.realizedLogReturn)) / 1e8;
-        }
-      },
-    });
-    await this.inference.init();
-    this.inference.start();
+  }
+
+  /** What inference tells of each prediction served or scored and each switch: the dashboard's series. */
+  private onInference(n: InferenceNotice): void {
+    if (n.kind === 'switch') {
+      const e = n.event;
+      this.servedTimeline.push({ timeMs: e.timeUs / 1000, from: e.from, to: e.to, reason: e.reason });
+      this.event('model-switch', `${n.symbol} ${e.from} -> ${e.to}: ${e.reason}`);
+    } else if (n.kind === 'served') {
+      const p = n.prediction;
+      pushBounded(
+        this.predictions,
+        {
+          eventTimeMs: p.eventTimeUs / 1000,
+          mid: p.mid / 1e8,
+          ...(p.predictedMid !== undefined ? { predictedMid: p.predictedMid / 1e8 } : {}),
+          ...(p.flag ? { flag: p.flag } : {}),
+        },
+        PREDICTIONS_KEPT,
+      );
+    } else {
+      for (const s of n.scored) {
+        const point = this.predictions.find((p) => p.eventTimeMs === s.eventTimeUs / 1000);
+        if (point) point.realizedMid = (s.midAtPrediction * Math.exp(s.realizedLogReturn)) / 1e8;
+      }
+    }
   }
 
   private async marketEndpoint(
@@ -611,10 +588,7 @@ export class LocalPipeline {
     // while everything below flushes, drains and audits it.
     await this.venue?.stopMarket().catch(() => {});
     clearInterval(this.truthTimer);
-    this.inference?.stop();
-    await this.inference?.saveOnline().catch(() => {});
-    this.models?.stop();
-    await this.servedLog?.stop().catch(() => {});
+    await this.inference?.stop();
     const flushed = (await this.ingestor?.stop()) ?? true;
     const drained = (
       await Promise.all([
@@ -702,6 +676,7 @@ export class LocalPipeline {
       venue: this.venue,
       ingestor: this.ingestor,
       aggregator: this.aggregator,
+      inference: this.inference,
       kinesis: this.kinesis,
       s3: this.s3,
     };
@@ -724,11 +699,11 @@ export class LocalPipeline {
 
   /** The version of the forecast inference serves right now. */
   get servedVersion(): string {
-    return this.inference?.modelVersion() ?? 'random-walk';
+    return this.inference?.report?.modelVersion ?? 'random-walk';
   }
 
   private predictionSummary(): RunSummary['predictions'] {
-    const scores = this.options.symbols.map((s) => this.inference?.score(s));
+    const scores = this.options.symbols.map((s) => this.inference?.report?.scores[s]);
     const first = scores[0];
     if (!first)
       return {
@@ -749,7 +724,7 @@ export class LocalPipeline {
       rmseRatioVsRandomWalk: first.rmseRatioVsRandomWalk,
       hitRate: first.hitRate,
       model: this.servedVersion,
-      flagged: { ...(this.inference?.flaggedBy ?? {}) },
+      flagged: { ...(this.inference?.report?.flaggedBy ?? {}) },
       ...this.candidateSummary(),
     };
   }
@@ -757,7 +732,7 @@ export class LocalPipeline {
   /** Every candidate's rolling scorecard for the first symbol, and the served candidate over time. */
   candidateSummary(): Pick<RunSummary['predictions'], 'served' | 'candidates' | 'switches'> {
     const symbol = this.options.symbols[0] as string;
-    const report = this.inference?.candidates(symbol);
+    const report = this.inference?.report?.candidates[symbol];
     const round = (x: number | null) => (x === null || !Number.isFinite(x) ? null : Number(x.toFixed(4)));
     return {
       served: report?.served ?? 'random-walk',
@@ -888,7 +863,7 @@ export class LocalPipeline {
         exchangeClock: this.venue ? 'venue-market' : 'wall',
         ingestToRedisP50: a.ingestToRedis.p50,
         ingestToRedisP99: a.ingestToRedis.p99,
-        inferenceP99: percentile(this.inference?.latenciesMs ?? [], 0.99),
+        inferenceP99: this.inference?.report?.latencyP99Ms ?? null,
       },
       eventLoopDelayMs: this.loopDelays(),
       bronze: {

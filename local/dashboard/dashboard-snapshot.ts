@@ -4,7 +4,7 @@
  * outcomes and score, latency per hop as histograms, and the gap/re-anchor timeline.
  */
 import type { LocalPipeline, PredictionPoint, RecentTrade, TimelineEvent } from '../local-pipeline.ts';
-import { type HopLatency, histogram } from './hop-latency.ts';
+import type { HopLatency } from './hop-latency.ts';
 
 export type Health = 'healthy' | 'degraded' | 'unhealthy' | 'off';
 
@@ -49,7 +49,8 @@ export async function dashboardSnapshot(
   const ask = book?.asks[0]?.[0];
   const ingestor = p.ingestor?.report;
   const health = ingestor?.health;
-  const score = p.inference?.score(symbol);
+  const inference = p.inference?.report;
+  const score = inference?.scores[symbol];
   const redisUp = (await p.redis?.ping().catch(() => 'down')) === 'PONG';
   const reanchorResults = p.reanchors?.results ?? [];
   const lastReanchor = reanchorResults.at(-1);
@@ -102,8 +103,8 @@ export async function dashboardSnapshot(
         detail: lastReanchor ? `last: ${lastReanchor.status}` : 'none yet',
       },
       inference: {
-        status: (p.inference?.failures ?? 0) > 0 ? 'degraded' : p.inference ? 'healthy' : 'off',
-        detail: `${score?.count ?? 0} predictions, ${p.inference?.flagged ?? 0} flagged`,
+        status: (inference?.failures ?? 0) > 0 ? 'degraded' : p.inference ? 'healthy' : 'off',
+        detail: `${score?.count ?? 0} predictions, ${inference?.flagged ?? 0} flagged`,
       },
     },
     book,
@@ -118,11 +119,7 @@ export async function dashboardSnapshot(
       model: p.servedVersion,
       ...p.candidateSummary(),
     },
-    latency: [
-      ...(ingestor?.latency ?? []),
-      ...a.latency,
-      histogram('tick → prediction', p.inference?.latenciesMs.slice(-5000) ?? []),
-    ],
+    latency: [...(ingestor?.latency ?? []), ...a.latency, ...(inference ? [inference.latency] : [])],
     timeline: [...p.timeline].reverse().slice(0, 50),
   };
 }
