@@ -93,6 +93,9 @@ const LOCAL_REGION = 'ap-northeast-1';
 const POLLER_EVERY_MS = 10_000;
 const GAP_DETECTOR_EVERY_MS = 15_000;
 const DATA_CONNECTOR_EVERY_MS = 20_000;
+/** How often the consumers off the hot path poll Kinesis (the aggregator's source polls every 5 ms). */
+const ARCHIVER_POLL_MS = 250;
+const TRADE_TAP_POLL_MS = 100;
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export const STREAM_NAMES = kinesisStreamNames();
@@ -337,6 +340,9 @@ export class LocalPipeline {
         batchSize: 500,
         // Bronze is not latency-sensitive: fuller batches make fewer, larger objects.
         batchingWindowMs: 5000,
+        // Polled four times a second, not every 5 ms: each GetRecords costs the SDK and the
+        // emulator CPU that the hot path's consumer needs (docs/adr/0140).
+        idlePollMs: ARCHIVER_POLL_MS,
         log: this.log,
       });
       await source.start();
@@ -398,6 +404,8 @@ export class LocalPipeline {
       client: this.kinesis.client,
       streamName: STREAM_NAMES.trade,
       region: this.kinesis.region,
+      // The dashboard's recent trades: redrawn once a second.
+      idlePollMs: TRADE_TAP_POLL_MS,
       handler: async (event) => {
         for (const r of event.Records) {
           for (const trade of decodeTrades(tapDecoder, Buffer.from(r.kinesis.data, 'base64'))) {

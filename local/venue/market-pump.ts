@@ -45,7 +45,11 @@ const DEPTH20_LEVELS = 20;
  * 1 MiB bestBidAsk culling threshold (ws-streams.ts), so a full-speed run waits instead of culling.
  */
 const HIGH_WATER_BYTES = 512 * 1024;
-/** At speed 'max', give the event loop (REST, control frames, pings) a turn this often. */
+/**
+ * Give the event loop (REST, control frames, pings, socket writes) a turn this often: at 'max', and at
+ * any speed once the market falls behind its schedule (a busy machine at --speed 10), where no batch
+ * waits for its time and the pump would otherwise never let the venue serve anything else.
+ */
 const YIELD_EVERY_MS = 10;
 
 async function preloaded(batches: AsyncIterable<MarketBatch>): Promise<MarketBatch[]> {
@@ -99,6 +103,9 @@ export class MarketPump {
     return Math.max(0, Math.min(this.clockUs(), this.lastPaceUs ?? this.marketStartUs) - this.marketStartUs);
   }
 
+  /** When the pump last let the event loop run anything else (a wait for a batch's time, or a turn). */
+  private lastYieldMs = 0;
+
   stop(): void {
     this.stopped = true;
   }
@@ -108,7 +115,7 @@ export class MarketPump {
     await turn();
     const batches = this.o.preload ? await preloaded(this.source.batches()) : this.source.batches();
     if ((this.o.startOn ?? 'listen') === 'first-subscription') await this.sink.waitForSubscriber();
-    let lastYield = performance.now();
+    this.lastYieldMs = performance.now();
     try {
       for await (const batch of batches) {
         if (this.stopped) break;
@@ -117,10 +124,10 @@ export class MarketPump {
         this.release(batch);
         if (this.o.speed === 'max') {
           while (this.sink.maxBufferedBytes() > HIGH_WATER_BYTES && !this.stopped) await sleep(1);
-          if (performance.now() - lastYield > YIELD_EVERY_MS) {
-            await turn();
-            lastYield = performance.now();
-          }
+        }
+        if (performance.now() - this.lastYieldMs > YIELD_EVERY_MS) {
+          await turn();
+          this.lastYieldMs = performance.now();
         }
       }
     } finally {
@@ -139,7 +146,10 @@ export class MarketPump {
     if (this.o.speed === 'max') return;
     const dueMs = (this.wallStartMs as number) + (batch.paceUs - this.marketStartUs) / 1000 / this.o.speed;
     const waitMs = dueMs - performance.now();
-    if (waitMs >= 1) await sleep(waitMs);
+    if (waitMs >= 1) {
+      await sleep(waitMs);
+      this.lastYieldMs = performance.now();
+    }
   }
 
   private release(batch: MarketBatch): void {
