@@ -1,7 +1,8 @@
 /**
  * `npm run bench:ingest`: venue → ingestor → kinesalite at maximum speed. The venue (the 2024
- * recording replayed, or the synthetic market calibrated on BTCUSDT) runs in a child process; the
- * ingestor and kinesalite run here, through the real WebSocket and AWS SDK paths. Afterwards every
+ * recording replayed, or the synthetic market calibrated on BTCUSDT) runs in a child process, kinesalite
+ * in a worker thread (as in `npm start`: Kinesis is another machine), the ingestor here, through the
+ * real WebSocket and AWS SDK paths. Afterwards every
  * stream is read back from Kinesis and each frame is identified by its ids, to count frames lost and
  * duplicated. In the same run, first, the ceiling: the same venue sending the same market to a client
  * that only counts frames, so the ingestor's rate is also given as its share of what the venue can
@@ -14,7 +15,7 @@ import WebSocket from 'ws';
 import { SbeIngestor } from '../../containers/sbe-ingestor/sbe-ingestor.ts';
 import { binanceStreamNames } from '../../core/market/streams.ts';
 import { TemplateId } from '../../core/sbe/abi.ts';
-import { startKinesisEmulator } from '../../local/emulators/kinesis-emulator.ts';
+import { startKinesisThread } from '../../local/emulators/emulator-thread.ts';
 import type { VenueOptions, VenueStats } from '../../local/venue/index.ts';
 import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
 import { readStreamFrames } from '../../test/support/kinesis-reader.ts';
@@ -22,9 +23,12 @@ import { readStreamFrames } from '../../test/support/kinesis-reader.ts';
 /** Market time simulated: enough frames (~0.5M) for a steady rate; it runs far faster than real time. */
 const MARKET_SECONDS = Number(process.env.BENCH_MARKET_SECONDS ?? 600);
 
-const kinesis = await startKinesisEmulator();
 const streamNames = { trade: 'bench-trade', bestbidask: 'bench-bba', depth: 'bench-depth' };
-for (const s of Object.values(streamNames)) await kinesis.createStream(s);
+const kinesis = await startKinesisThread(
+  'ap-northeast-1',
+  Object.values(streamNames),
+  (level, message, fields) => console.error(`[${level}] ${message}`, fields ?? ''),
+);
 
 const recording = [
   'depth/spot_btcusdt_2024-08-08T2354Z_raw_stream.txt.gz',
