@@ -12,11 +12,12 @@ import {
   SYMBOLS,
 } from '../../core/config/environment-names.ts';
 import { STREAM_TABLE } from '../../core/market/streams.ts';
+import { BINANCE_SBE_WS_URL } from '../../core/market/venue-endpoints.ts';
 import { awsVariables, parseEnvironment, symbolsVariable } from '../../lambdas/shared/runtime-config.ts';
 
 const schema = z
   .object({
-    [BINANCE_WS_URL]: z.url().default('wss://stream-sbe.binance.com:9443'),
+    [BINANCE_WS_URL]: z.url().default(BINANCE_SBE_WS_URL),
     [BINANCE_API_KEY]: z.string().min(1).optional(),
     [BINANCE_API_KEY_SECRET_ARN]: z.string().startsWith('arn:').optional(),
     [SYMBOLS]: symbolsVariable,

@@ -10,6 +10,7 @@ import {
   REDIS_URL,
   SYMBOLS,
 } from '../../core/config/environment-names.ts';
+import { BINANCE_REST_API_URL } from '../../core/market/venue-endpoints.ts';
 import { awsVariables, parseEnvironment, symbolsVariable } from '../shared/runtime-config.ts';
 
 export const gapDetectorEnvironment = z.object({
@@ -17,7 +18,7 @@ export const gapDetectorEnvironment = z.object({
   [REDIS_URL]: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'),
   [REDIS_AUTH_SECRET_ARN]: z.string().startsWith('arn:').optional(),
   [REANCHOR_FUNCTION_NAME]: z.string().min(1),
-  [BINANCE_REST_URL]: z.url().default('https://api.binance.com'),
+  [BINANCE_REST_URL]: z.url().default(BINANCE_REST_API_URL),
   [SYMBOLS]: symbolsVariable,
   // The rule: no depth event for more than 5 s of exchange time is a gap.
   [GAP_DEPTH_SILENCE_MS]: z.coerce.number().int().min(100).default(5_000),

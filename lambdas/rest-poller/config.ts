@@ -11,11 +11,12 @@ import {
   REST_WEIGHT_SHARE,
   SYMBOLS,
 } from '../../core/config/environment-names.ts';
+import { BINANCE_REST_API_URL } from '../../core/market/venue-endpoints.ts';
 import { awsVariables, parseEnvironment, symbolsVariable } from '../shared/runtime-config.ts';
 
 export const restPollerEnvironment = z.object({
   [BRONZE_BUCKET]: z.string().min(3),
-  [BINANCE_REST_URL]: z.url().default('https://api.binance.com'),
+  [BINANCE_REST_URL]: z.url().default(BINANCE_REST_API_URL),
   [SYMBOLS]: symbolsVariable,
   // The IP's shared REST budget and Retry-After gate live in Redis, beside the re-anchor's (ADR 0075).
   [REDIS_URL]: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'),

@@ -9,13 +9,14 @@ import {
   REDIS_URL,
   SYMBOLS,
 } from '../../core/config/environment-names.ts';
+import { BINANCE_REST_API_URL, SYMBOL_PATTERN } from '../../core/market/venue-endpoints.ts';
 
 /** `SYMBOLS` (or `--symbols`): comma-separated, upper-cased, at least one, each like BTCUSDT. */
 export const symbolsVariable = z
   .string()
   .default('BTCUSDT')
   .transform((s) => s.split(',').map((x) => x.trim().toUpperCase()))
-  .pipe(z.array(z.string().regex(/^[A-Z0-9]{2,20}$/, 'a symbol like BTCUSDT')).min(1));
+  .pipe(z.array(z.string().regex(SYMBOL_PATTERN, 'a symbol like BTCUSDT')).min(1));
 
 /** Region (Binance answers fastest from Tokyo) and the endpoint override of LocalStack or the emulators. */
 export const awsVariables = {
@@ -27,7 +28,7 @@ export const lambdaEnvironment = z.object({
   [REDIS_URL]: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'),
   [REDIS_AUTH_SECRET_ARN]: z.string().startsWith('arn:').optional(),
   [REANCHOR_FUNCTION_NAME]: z.string().min(1).optional(),
-  [BINANCE_REST_URL]: z.url().default('https://api.binance.com'),
+  [BINANCE_REST_URL]: z.url().default(BINANCE_REST_API_URL),
   [SYMBOLS]: symbolsVariable,
   ...awsVariables,
 });

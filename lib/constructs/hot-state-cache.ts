@@ -19,6 +19,7 @@ import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { REDIS_AUTH_SECRET_ARN, REDIS_URL } from '../../core/config/environment-names.ts';
+import { isIntIn, settingChecker } from '../invalid-setting.ts';
 
 /** Valkey is the Redis-compatible engine ElastiCache prices lowest; the runtime speaks RESP either way. */
 export const CACHE_ENGINE = 'valkey';
@@ -49,12 +50,7 @@ export class HotStateCache extends Construct {
 
   public constructor(scope: Construct, id: string, props: HotStateCacheProps) {
     super(scope, id);
-    if (!Number.isInteger(props.nodes) || props.nodes < 1 || props.nodes > 6) {
-      throw new Error(`HotStateCache ${id}: invalid nodes ${props.nodes}: a replication group holds 1 to 6.`);
-    }
-    if (props.multiAz && props.nodes < 2) {
-      throw new Error(`HotStateCache ${id}: multiAz needs at least 2 nodes, got ${props.nodes}.`);
-    }
+    validateCacheProps(`HotStateCache ${id}`, props);
 
     this.authSecret = new Secret(this, 'AuthToken', {
       description: 'AUTH token of the hot-state Valkey replication group.',
@@ -138,4 +134,28 @@ export class HotStateCache extends Construct {
   public environment(): Record<string, string> {
     return { [REDIS_URL]: this.url, [REDIS_AUTH_SECRET_ARN]: this.authSecret.secretArn };
   }
+}
+
+/** ElastiCache's limits on a replication group, checked before anything is built. */
+function validateCacheProps(where: string, props: HotStateCacheProps): void {
+  const check = settingChecker(where);
+  check(
+    /^cache\.[a-z0-9]+\.[a-z0-9]+$/.test(props.nodeType),
+    'nodeType',
+    props.nodeType,
+    'expected e.g. cache.t4g.micro',
+  );
+  check(isIntIn(props.nodes, 1, 6), 'nodes', props.nodes, 'a replication group holds 1 to 6 nodes');
+  check(
+    !props.multiAz || props.nodes >= 2,
+    'multiAz',
+    props.multiAz,
+    `Multi-AZ needs at least 2 nodes, got ${props.nodes}`,
+  );
+  check(
+    isIntIn(props.snapshotRetentionDays, 1, 35),
+    'snapshotRetentionDays',
+    props.snapshotRetentionDays,
+    'need 1 to 35',
+  );
 }

@@ -16,6 +16,7 @@ import {
 } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { invalidSetting } from '../invalid-setting.ts';
 
 export interface KinesisConsumerProps {
   readonly stream: IStream;
@@ -273,9 +274,8 @@ interface Settings {
 }
 
 function validate(id: string, s: Settings): void {
-  const fail = (what: string, value: unknown, expected: string): never => {
-    throw new Error(`KinesisConsumer ${id}: invalid ${what} ${JSON.stringify(value)}: ${expected}.`);
-  };
+  const fail = (what: string, value: unknown, expected: string): never =>
+    invalidSetting(`KinesisConsumer ${id}`, what, value, expected);
   if (!Number.isInteger(s.batchSize) || s.batchSize < 1 || s.batchSize > 10_000) {
     fail('batchSize', s.batchSize, 'need 1 to 10000');
   }

@@ -9,6 +9,7 @@ import { Stream, StreamEncryption, StreamMode } from 'aws-cdk-lib/aws-kinesis';
 import { Construct } from 'constructs';
 import { STREAM_KINDS, STREAM_TABLE, type StreamKind } from '../../core/market/streams.ts';
 import type { StreamCapacity } from '../config/environment-config.ts';
+import { isIntIn, settingChecker } from '../invalid-setting.ts';
 
 /**
  * The stream families as CDK sees them, derived from the one stream table (core/market/streams.ts):
@@ -39,9 +40,20 @@ export class MarketStreams extends Construct {
   public constructor(scope: Construct, id: string, props: MarketStreamsProps) {
     super(scope, id);
     const hours = props.retention.toHours();
-    if (!Number.isInteger(hours) || hours < 24 || hours > 8760) {
-      throw new Error(
-        `MarketStreams ${id}: invalid retention ${props.retention.toHumanString()}: need 24 to 8760 whole hours.`,
+    const check = settingChecker(`MarketStreams ${id}`);
+    check(
+      isIntIn(hours, 24, 8760),
+      'retention',
+      props.retention.toHumanString(),
+      'Kinesis keeps 24 to 8760 whole hours',
+    );
+    if (props.capacity.mode === 'provisioned') {
+      const shards = props.capacity.shardCount;
+      check(
+        isIntIn(shards, 1, 500),
+        'capacity.shardCount',
+        shards,
+        'need 1 to 500 (the default shard quota)',
       );
     }
     const make = (kind: StreamKind): Stream => {

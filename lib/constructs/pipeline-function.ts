@@ -18,6 +18,7 @@ import {
   POWERTOOLS_METRICS_NAMESPACE,
   POWERTOOLS_SERVICE_NAME,
 } from '../../core/config/environment-names.ts';
+import { invalidSetting, isIntIn } from '../invalid-setting.ts';
 
 /** The repository root: bundling resolves entries and the lock file from here. */
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -202,24 +203,21 @@ export class PipelineFunction extends NodejsFunction {
 }
 
 function validateProps(id: string, props: PipelineFunctionProps): void {
+  const where = `PipelineFunction ${id}`;
   if (!/^[a-z][a-z0-9-]{1,40}$/.test(props.serviceName)) {
-    throw new Error(
-      `PipelineFunction ${id}: invalid serviceName '${props.serviceName}': use lower-case kebab case.`,
-    );
+    invalidSetting(where, 'serviceName', props.serviceName, 'use lower-case kebab case');
   }
   const memory = props.memorySize;
-  if (memory !== undefined && (!Number.isInteger(memory) || memory < 128 || memory > 10_240)) {
-    throw new Error(`PipelineFunction ${id}: invalid memorySize ${memory}: Lambda allows 128 to 10240 MB.`);
+  if (memory !== undefined && !isIntIn(memory, 128, 10_240)) {
+    invalidSetting(where, 'memorySize', memory, 'Lambda allows 128 to 10240 MB');
   }
-  const timeoutS = props.timeout?.toSeconds();
-  if (timeoutS !== undefined && (timeoutS < 1 || timeoutS > 900)) {
-    throw new Error(`PipelineFunction ${id}: invalid timeout ${timeoutS} s: Lambda allows 1 to 900 s.`);
+  const timeout = props.timeout;
+  if (timeout !== undefined && !isIntIn(timeout.toSeconds(), 1, 900)) {
+    invalidSetting(where, 'timeout', timeout.toHumanString(), 'Lambda allows 1 to 900 whole seconds');
   }
   for (const asset of props.bundledAssets ?? []) {
     if (path.isAbsolute(asset.to) || asset.to.split(/[\\/]/).includes('..')) {
-      throw new Error(
-        `PipelineFunction ${id}: bundled asset target '${asset.to}' must stay inside the bundle.`,
-      );
+      invalidSetting(where, 'bundled asset target', asset.to, 'it must stay inside the bundle');
     }
   }
 }

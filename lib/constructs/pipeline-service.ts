@@ -34,7 +34,8 @@ import {
   POWERTOOLS_METRICS_NAMESPACE,
   POWERTOOLS_SERVICE_NAME,
 } from '../../core/config/environment-names.ts';
-import { FARGATE_MEMORY_MIB } from '../config/environment-config.ts';
+import { invalidSetting } from '../invalid-setting.ts';
+import { validateFargateSize } from './fargate-size.ts';
 import { DEFAULT_METRICS_NAMESPACE, PROJECT_ROOT } from './pipeline-function.ts';
 
 export interface PipelineServiceProps {
@@ -246,25 +247,16 @@ function withDefaults(props: PipelineServiceProps): Resolved {
 }
 
 function validateProps(id: string, props: PipelineServiceProps, r: Resolved): void {
-  const fail = (what: string, value: unknown, expected: string): never => {
-    throw new Error(`PipelineService ${id}: invalid ${what} ${JSON.stringify(value)}: ${expected}.`);
-  };
+  const where = `PipelineService ${id}`;
+  const fail = (what: string, value: unknown, expected: string): never =>
+    invalidSetting(where, what, value, expected);
   if (!/^[a-z][a-z0-9-]{1,40}$/.test(props.serviceName)) {
     fail('serviceName', props.serviceName, 'use lower-case kebab case');
   }
   if (!Number.isInteger(r.desiredCount) || r.desiredCount < 0 || r.desiredCount > 10) {
     fail('desiredCount', r.desiredCount, 'need 0 to 10');
   }
-  const memories = FARGATE_MEMORY_MIB[r.cpu];
-  if (memories === undefined) {
-    fail('cpu', r.cpu, `Fargate takes ${Object.keys(FARGATE_MEMORY_MIB).join(', ')}`);
-  } else if (!memories.includes(r.memoryLimitMiB)) {
-    fail(
-      'memoryLimitMiB',
-      r.memoryLimitMiB,
-      `with cpu ${r.cpu} Fargate takes ${memories[0]} to ${memories[memories.length - 1]} MiB in its steps`,
-    );
-  }
+  validateFargateSize(where, r.cpu, r.memoryLimitMiB, { cpu: 'cpu', memory: 'memoryLimitMiB' });
   if (!Number.isInteger(r.httpPort) || r.httpPort < 1 || r.httpPort > 65_535) {
     fail('httpPort', r.httpPort, 'need 1 to 65535');
   }
@@ -273,20 +265,20 @@ function validateProps(id: string, props: PipelineServiceProps, r: Resolved): vo
   }
   const stopS = r.stopTimeout.toSeconds();
   if (stopS < 2 || stopS > 120) fail('stopTimeout', `${stopS} s`, 'Fargate allows 2 to 120 s');
-  validateRepositoryImage(fail, props.dockerfile, props.buildContext);
+  validateRepositoryImage(where, props.dockerfile, props.buildContext);
 }
-
-type Fail = (what: string, value: unknown, expected: string) => never;
 
 /**
  * Checks a Dockerfile of this repository and the allowlist its build context is made of (what the
  * Dockerfile COPYs): plain repository paths, the Dockerfile among them. Shared with the Batch job.
  */
 export function validateRepositoryImage(
-  fail: Fail,
+  where: string,
   dockerfileIn: string,
   buildContext: readonly string[],
 ): void {
+  const fail = (what: string, value: unknown, expected: string): never =>
+    invalidSetting(where, what, value, expected);
   const dockerfile = path.normalize(dockerfileIn);
   if (path.isAbsolute(dockerfile) || dockerfile.startsWith('..')) {
     fail('dockerfile', dockerfileIn, 'need a path inside the repository, relative to its root');

@@ -21,6 +21,7 @@ import type { IRole } from 'aws-cdk-lib/aws-iam';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { REPLAY_DAYS } from '../../core/config/environment-names.ts';
+import { invalidSetting } from '../invalid-setting.ts';
 
 export interface ReplayArrayJobProps {
   readonly vpc: IVpc;
@@ -56,7 +57,7 @@ export class ReplayArrayJob extends Construct {
     const days = props.days ?? 7;
     // Batch array jobs have 2 to 10,000 children.
     if (!(Number.isInteger(days) && days >= 2 && days <= 10_000))
-      throw new Error(`ReplayArrayJob days must be an integer in [2, 10000], got ${days}.`);
+      invalidSetting(`ReplayArrayJob ${id}`, 'days', days, 'need an integer from 2 to 10000');
     this.days = days;
     const vcpus = props.vcpus ?? 1;
 

@@ -7,6 +7,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Rule, type Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
+import { invalidSetting } from '../invalid-setting.ts';
 import { PipelineFunction, type PipelineFunctionProps } from './pipeline-function.ts';
 
 export interface ScheduledFunctionProps {
@@ -44,15 +45,21 @@ export class ScheduledFunction extends Construct {
       deliveryRetryAttempts < 0 ||
       deliveryRetryAttempts > 185
     ) {
-      throw new Error(
-        `ScheduledFunction ${id}: invalid deliveryRetryAttempts ${deliveryRetryAttempts}: need 0 to 185.`,
+      invalidSetting(
+        `ScheduledFunction ${id}`,
+        'deliveryRetryAttempts',
+        deliveryRetryAttempts,
+        'need 0 to 185',
       );
     }
     const maxTickAge = props.maxTickAge ?? Duration.minutes(1);
     const maxTickAgeS = maxTickAge.toSeconds();
     if (maxTickAgeS < 60 || maxTickAgeS > 86_400) {
-      throw new Error(
-        `ScheduledFunction ${id}: invalid maxTickAge ${maxTickAge.toHumanString()}: need 60 s to 24 h.`,
+      invalidSetting(
+        `ScheduledFunction ${id}`,
+        'maxTickAge',
+        maxTickAge.toHumanString(),
+        'need 60 s to 24 h',
       );
     }
 

@@ -16,6 +16,7 @@ import {
 } from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import { DB_CLUSTER_ARN, DB_NAME, DB_SECRET_ARN } from '../../core/config/environment-names.ts';
+import { isIntIn, settingChecker } from '../invalid-setting.ts';
 
 /** 16.3+ can scale to 0 ACU, which lets an idle dev cluster pause. */
 export const WAREHOUSE_ENGINE_VERSION = AuroraPostgresEngineVersion.VER_16_6;
@@ -43,11 +44,7 @@ export class Warehouse extends Construct {
 
   public constructor(scope: Construct, id: string, props: WarehouseProps) {
     super(scope, id);
-    if (!/^[a-z][a-z0-9-]{0,62}$/.test(props.clusterIdentifier)) {
-      throw new Error(
-        `Warehouse ${id}: invalid clusterIdentifier '${props.clusterIdentifier}': lower-case letters, digits and hyphens.`,
-      );
-    }
+    validateWarehouseProps(`Warehouse ${id}`, props);
     // RDS creates this group on first log line with no retention; owning it first sets one.
     const logGroup = new LogGroup(this, 'PostgresqlLogs', {
       logGroupName: `/aws/rds/cluster/${props.clusterIdentifier}/postgresql`,
@@ -111,4 +108,37 @@ export class Warehouse extends Construct {
       [DB_NAME]: WAREHOUSE_DATABASE,
     };
   }
+}
+
+/** Aurora Serverless v2's limits, checked before anything is built. */
+function validateWarehouseProps(where: string, props: WarehouseProps): void {
+  const check = settingChecker(where);
+  check(
+    /^[a-z][a-z0-9-]{0,62}$/.test(props.clusterIdentifier),
+    'clusterIdentifier',
+    props.clusterIdentifier,
+    'lower-case letters, digits and hyphens',
+  );
+  const validAcu = (v: number) => v >= 0 && v <= 256 && Number.isInteger(v * 2);
+  check(
+    validAcu(props.minCapacityAcu),
+    'minCapacityAcu',
+    props.minCapacityAcu,
+    'need 0 to 256 in steps of 0.5',
+  );
+  check(
+    validAcu(props.maxCapacityAcu) &&
+      props.maxCapacityAcu >= 1 &&
+      props.maxCapacityAcu >= props.minCapacityAcu,
+    'maxCapacityAcu',
+    props.maxCapacityAcu,
+    `need 1 to 256 in steps of 0.5, at least minCapacityAcu (${props.minCapacityAcu})`,
+  );
+  check(isIntIn(props.readers, 0, 15), 'readers', props.readers, 'need 0 to 15');
+  check(
+    isIntIn(props.backupRetentionDays, 1, 35),
+    'backupRetentionDays',
+    props.backupRetentionDays,
+    'need 1 to 35',
+  );
 }

@@ -31,6 +31,7 @@ import {
 } from '../../core/config/environment-names.ts';
 import { GAP_REASONS } from '../../core/gaps/gap-findings.ts';
 import type { EnvironmentConfig } from '../config/environment-config.ts';
+import { AggregatorMonitoring } from '../constructs/aggregator-monitoring.ts';
 import {
   iteratorAgeAlarm,
   KinesisConsumer,
@@ -60,13 +61,6 @@ export const PROCESSING_ENTRIES = {
 
 /** Bronze key prefixes (core/bronze/bronze-keys.ts): data, and the jobs' resume points. */
 export const BRONZE_PREFIXES = { data: 'bronze/*', checkpoints: 'checkpoints/*' } as const;
-export type BronzePrefix = (typeof BRONZE_PREFIXES)[keyof typeof BRONZE_PREFIXES];
-
-/** What a function may do under each bronze prefix: read (get, list) and/or put; nothing deletes. */
-export interface BronzeAccess {
-  readonly read: readonly BronzePrefix[];
-  readonly put: readonly BronzePrefix[];
-}
 
 /** The data connector's SQL migrations, loaded from `./migrations/` next to its bundle. */
 export const DATA_CONNECTOR_MIGRATIONS = 'lambdas/data-connector/migrations';
@@ -113,12 +107,6 @@ const REANCHOR_RETRY_ATTEMPTS = 2;
  */
 const REANCHOR_MAX_EVENT_AGE = Duration.minutes(5);
 /**
- * Throttles per 5 minutes tolerated on the re-anchor: its reserved concurrency is a deliberate limiter,
- * and a duplicate request queued behind a running re-anchor is retried by Lambda. A sustained stream
- * of them means something requests re-anchors in a loop.
- */
-const REANCHOR_THROTTLES_TOLERATED = 20;
-/**
  * One run at a time for the scheduled jobs: two overlapping runs would race on the same checkpoints
  * (and, for the poller, spend the Binance weight budget twice). A tick that finds one running is
  * throttled and dropped after its one-minute event age; the next resumes from the checkpoint.
@@ -152,6 +140,8 @@ export class ProcessingStack extends Stack {
   /** No ingress, egress HTTPS only: the functions that never talk to Redis (poller, connector, archiver). */
   public readonly httpsEgressSecurityGroup: SecurityGroup;
   public readonly observability: Observability;
+  /** The aggregator's and the re-anchor's alarms and graphs. */
+  public readonly monitoring: AggregatorMonitoring;
   private readonly props: ProcessingStackProps;
   private readonly streams: readonly LabelledStream[];
 
@@ -185,8 +175,16 @@ export class ProcessingStack extends Stack {
       startingPosition: StartingPosition.LATEST,
       enhancedFanOut: config.consumer.enhancedFanOut,
     });
-    this.watchAggregator();
-    this.watchReanchor();
+    // Id 'Default': CDK leaves it out of logical ids, so these alarms keep the ids they had when
+    // this stack added them to the Observability construct itself.
+    this.monitoring = new AggregatorMonitoring(this.observability, 'Default', {
+      observability: this.observability,
+      thresholds: config.alarms,
+      aggregator: this.aggregator,
+      reanchor: this.reanchor,
+      streams: this.streams,
+      depthStream: this.labelled('depth'),
+    });
     this.restPoller = this.buildRestPoller();
     this.gapDetector = this.buildGapDetector();
     this.dataConnector = this.buildDataConnector();
@@ -223,18 +221,6 @@ export class ProcessingStack extends Stack {
     };
   }
 
-  /**
-   * How cdk-nag spells the bronze bucket ARN in this stack's findings: the name of the Data stack's
-   * export (`Stack.exportValue` returns the import of the same export CDK creates for the grants).
-   */
-  private bronzeArnInFindings(): string {
-    const { data } = this.props;
-    const imported = this.resolve(data.exportValue(data.lake.bronze.bucketArn)) as {
-      'Fn::ImportValue': string;
-    };
-    return imported['Fn::ImportValue'];
-  }
-
   private labelled(kind: MarketStreamKind): LabelledStream {
     return { label: MARKET_STREAMS[kind].baseName, stream: this.props.data.streams.stream(kind) };
   }
@@ -260,16 +246,8 @@ export class ProcessingStack extends Stack {
       },
     });
     data.cache.grantConnect(reanchor);
-    this.grantBronze(reanchor, { read: [], put: [BRONZE_PREFIXES.data] });
+    this.props.data.lake.grantPrefixes(reanchor, 'bronze', { read: [], put: [BRONZE_PREFIXES.data] });
     return reanchor;
-  }
-
-  private watchReanchor(): void {
-    this.observability.addLambdaAlarms(this.reanchor, {
-      id: 'ReAnchor',
-      throttlesThreshold: REANCHOR_THROTTLES_TOLERATED,
-    });
-    this.observability.addReanchorMetrics(this.reanchor, 'ReAnchorMetrics');
   }
 
   private buildAggregator(reanchor: PipelineFunction): PipelineFunction {
@@ -303,42 +281,6 @@ export class ProcessingStack extends Stack {
     });
   }
 
-  /**
-   * Bronze access by prefix through `Bucket.grantRead`/`grantPut` (never delete), and the cdk-nag
-   * findings those grants produce, acknowledged one by one with their reason.
-   */
-  private grantBronze(fn: PipelineFunction, access: BronzeAccess): void {
-    const bronze = this.props.data.lake.bronze;
-    for (const prefix of access.read) bronze.grantRead(fn, prefix);
-    for (const prefix of access.put) bronze.grantPut(fn, prefix);
-    const bucketArn = this.bronzeArnInFindings();
-    const acknowledge = (finding: string, reason: string) =>
-      Validations.of(fn.role ?? fn).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
-    for (const prefix of new Set([...access.read, ...access.put])) {
-      acknowledge(
-        `Resource::${bucketArn}/${prefix}`,
-        `Objects under the ${prefix} prefix of the bronze bucket only: keys are created per partition and batch, so no fixed ARN list exists.`,
-      );
-    }
-    if (access.put.length > 0) {
-      acknowledge(
-        'Action::s3:Abort*',
-        'Aborting its own multipart uploads, on the granted prefixes of the bronze bucket only.',
-      );
-    }
-    if (access.read.length > 0) {
-      acknowledge(
-        'Action::s3:GetObject*',
-        'Bucket.grantRead: reading objects under the granted prefixes only.',
-      );
-      acknowledge('Action::s3:GetBucket*', 'Bucket.grantRead: metadata of the bronze bucket only.');
-      acknowledge(
-        'Action::s3:List*',
-        'Bucket.grantRead: listing the bronze bucket (grant* cannot add a prefix condition to ListBucket).',
-      );
-    }
-  }
-
   /** One KinesisConsumer per market stream for `fn` (read grants, on-failure queue and its alarm). */
   private consume(
     fn: IFunction,
@@ -369,23 +311,6 @@ export class ProcessingStack extends Stack {
     });
   }
 
-  private watchAggregator(): void {
-    const { config } = this.props;
-    this.observability.addLambdaAlarms(this.aggregator, { id: 'Aggregator' });
-    this.observability.addAlarms(
-      iteratorAgeAlarm(this.observability, 'AggregatorIteratorAge', {
-        function: this.aggregator,
-        threshold: Duration.millis(config.alarms.iteratorAgeMs),
-        description: `The aggregator (${this.streams.map((s) => s.label).join(', ')})`,
-      }),
-    );
-    this.observability.addAggregatorMetrics(this.aggregator, {
-      streams: this.streams,
-      depthStream: this.labelled('depth'),
-      id: 'AggregatorMetrics',
-    });
-  }
-
   private buildRestPoller(): ScheduledFunction {
     const { config, data, computeSecurityGroup } = this.props;
     const size = config.processing.restPoller;
@@ -408,7 +333,7 @@ export class ProcessingStack extends Stack {
     });
     data.cache.grantConnect(poller.function);
     // Reads bronze to adopt an object written before a crash (core/bronze/resume-point.ts).
-    this.grantBronze(poller.function, {
+    this.props.data.lake.grantPrefixes(poller.function, 'bronze', {
       read: [BRONZE_PREFIXES.data, BRONZE_PREFIXES.checkpoints],
       put: [BRONZE_PREFIXES.data, BRONZE_PREFIXES.checkpoints],
     });
@@ -481,7 +406,7 @@ export class ProcessingStack extends Stack {
     data.cache.grantConnect(fn);
     this.grantInvokeReanchor(fn);
     // Reads the archived streams and REST truth; writes back-fills and the ledger (bronze/), its state.
-    this.grantBronze(fn, {
+    this.props.data.lake.grantPrefixes(fn, 'bronze', {
       read: [BRONZE_PREFIXES.data, BRONZE_PREFIXES.checkpoints],
       put: [BRONZE_PREFIXES.data, BRONZE_PREFIXES.checkpoints],
     });
@@ -531,7 +456,7 @@ export class ProcessingStack extends Stack {
     });
     const fn = connector.function;
     data.warehouse.grantDataApiAccess(fn);
-    this.grantBronze(fn, {
+    this.props.data.lake.grantPrefixes(fn, 'bronze', {
       read: [BRONZE_PREFIXES.data, BRONZE_PREFIXES.checkpoints],
       put: [BRONZE_PREFIXES.checkpoints],
     });
@@ -571,7 +496,7 @@ export class ProcessingStack extends Stack {
       bundledAssets: [SBE_DECODER_ASSET],
       environment: data.runtimeEnvironment(ARCHIVER_DATA_VARIABLES),
     });
-    this.grantBronze(archiver, { read: [], put: [BRONZE_PREFIXES.data] });
+    this.props.data.lake.grantPrefixes(archiver, 'bronze', { read: [], put: [BRONZE_PREFIXES.data] });
     return archiver;
   }
 

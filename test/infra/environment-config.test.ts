@@ -1,5 +1,7 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
 import { describe, expect, it } from 'vitest';
+import { symbolsVariable } from '../../lambdas/shared/runtime-config.ts';
 import {
   DEFAULT_REGION,
   type EnvironmentConfig,
@@ -8,6 +10,8 @@ import {
   resolveEnvironmentConfig,
   validateEnvironmentConfig,
 } from '../../lib/config/environment-config.ts';
+import { InvalidSettingError } from '../../lib/invalid-setting.ts';
+import { buildPipeline } from '../../lib/pipeline-app.ts';
 
 const context =
   (values: Record<string, unknown>) =>
@@ -58,26 +62,15 @@ describe('environment config', () => {
   });
 
   it('rejects bad input, naming the value', () => {
-    expect(() => resolveEnvironmentConfig({ envName: 'qa' })).toThrow(/Unknown environment 'qa'/);
-    expect(() => resolveEnvironmentConfig({ region: 'tokyo' })).toThrow(/Invalid region 'tokyo'/);
-    expect(() => resolveEnvironmentConfig({ account: '12ab' })).toThrow(/Invalid account '12ab'/);
-    expect(() => resolveEnvironmentConfig({ alarmEmail: 'nobody' })).toThrow(/Invalid alarmEmail 'nobody'/);
+    expect(() => resolveEnvironmentConfig({ envName: 'qa' })).toThrow(/Context: invalid env "qa"/);
+    expect(() => resolveEnvironmentConfig({ region: 'tokyo' })).toThrow(/invalid region "tokyo"/);
+    expect(() => resolveEnvironmentConfig({ account: '12ab' })).toThrow(/invalid account "12ab"/);
+    expect(() => resolveEnvironmentConfig({ alarmEmail: 'nobody' })).toThrow(/invalid alarmEmail "nobody"/);
+    expect(() => resolveEnvironmentConfig({ envName: 'qa' })).toThrow(InvalidSettingError);
   });
 
-  it('rejects inconsistent settings, naming the value', () => {
-    const cases: [
-      Partial<EnvironmentConfig> | ((c: EnvironmentConfig) => Partial<EnvironmentConfig>),
-      RegExp,
-    ][] = [
-      [(c) => ({ consumer: { ...c.consumer, batchSize: 0 } }), /consumer\.batchSize 0/],
-      [
-        (c) => ({ consumer: { ...c.consumer, retryAttempts: -1 } }),
-        /consumer\.retryAttempts -1: need a bounded/,
-      ],
-      [
-        (c) => ({ consumer: { ...c.consumer, maxBatchingWindow: Duration.millis(500) } }),
-        /maxBatchingWindow "500 millis"/,
-      ],
+  it('rejects settings that break a cross-cutting invariant, naming the value', () => {
+    const cases: [(c: EnvironmentConfig) => Partial<EnvironmentConfig>, RegExp][] = [
       [
         (c) => ({
           consumer: { ...c.consumer, maxRecordAge: Duration.days(3) },
@@ -85,16 +78,7 @@ describe('environment config', () => {
         }),
         /maxRecordAge "3 days": cannot exceed the stream retention \(24 h\)/,
       ],
-      [
-        (c) => ({ cache: { ...c.cache, nodes: 1, multiAz: true } }),
-        /cache\.multiAz true: Multi-AZ needs at least 2 nodes, got 1/,
-      ],
       [(c) => ({ network: { ...c.network, natGateways: 3 } }), /network\.natGateways 3/],
-      [
-        (c) => ({ streams: { ...c.streams, capacity: { mode: 'provisioned', shardCount: 0 } } }),
-        /shardCount 0/,
-      ],
-      [(c) => ({ database: { ...c.database, minCapacityAcu: 8, maxCapacityAcu: 4 } }), /maxCapacityAcu 4/],
       [
         (c) => ({ buckets: { ...c.buckets, autoDeleteObjects: true } }),
         /autoDeleteObjects true: only with removalPolicy DESTROY/,
@@ -104,12 +88,6 @@ describe('environment config', () => {
       [
         (c) => ({ ingest: { ...c.ingest, binanceWsUrl: 'http://stream-sbe.binance.com' } }),
         /ingest\.binanceWsUrl "http:\/\/stream-sbe\.binance\.com": need a wss:\/\/ URL/,
-      ],
-      [
-        (c) => ({
-          processing: { ...c.processing, aggregator: { ...c.processing.aggregator, memoryMiB: 64 } },
-        }),
-        /processing\.aggregator\.memoryMiB 64: Lambda allows 128 to 10240 MB/,
       ],
       [
         (c) => ({
@@ -150,19 +128,6 @@ describe('environment config', () => {
         /processing\.dataConnector\.timeout "5 minutes": need under its 300 s schedule/,
       ],
       [
-        (c) => ({ ml: { ...c.ml, trainer: { ...c.ml.trainer, cpu: 1000 } } }),
-        /ml\.trainer\.cpu 1000: Fargate takes/,
-      ],
-      [
-        (c) => ({ ml: { ...c.ml, trainer: { ...c.ml.trainer, memoryMiB: 1024 } } }),
-        /ml\.trainer\.memoryMiB 1024: with cpu 1024 Fargate takes 2048 to 8192/,
-      ],
-      [(c) => ({ ml: { ...c.ml, trainer: { ...c.ml.trainer, attempts: 0 } } }), /ml\.trainer\.attempts 0/],
-      [
-        (c) => ({ ml: { ...c.ml, trainer: { ...c.ml.trainer, timeout: Duration.seconds(30) } } }),
-        /ml\.trainer\.timeout "30 seconds": Batch takes whole seconds from 60/,
-      ],
-      [
         (c) => ({ ml: { ...c.ml, trainer: { ...c.ml.trainer, timeout: Duration.hours(8), attempts: 3 } } }),
         /ml\.trainer\.timeout "8 hours": times 3 attempts must stay under the daily schedule/,
       ],
@@ -170,10 +135,94 @@ describe('environment config', () => {
         (c) => ({ ml: { ...c.ml, inference: { ...c.ml.inference, desiredCount: 2 } } }),
         /ml\.inference\.desiredCount 2: need 0 or 1 \(a second task would write/,
       ],
+      [() => ({ symbols: ['btc usdt'] }), /Environment prod: invalid symbols \["btc usdt"\]/],
     ];
     for (const [change, message] of cases) {
-      const config = withChange(typeof change === 'function' ? change : () => change);
-      expect(() => validateEnvironmentConfig(config)).toThrow(message);
+      expect(() => validateEnvironmentConfig(withChange(change))).toThrow(message);
+    }
+  });
+
+  it('accepts exactly the symbols the runtime accepts (one pattern for both)', () => {
+    for (const symbol of [
+      'BTCUSDT',
+      'XY',
+      'BTC',
+      '1000SATSUSDT',
+      'btcusdt',
+      'BTC-USDT',
+      'A',
+      'X'.repeat(21),
+    ]) {
+      const runtime = symbolsVariable.safeParse(symbol).success;
+      const cdk = (() => {
+        try {
+          validateEnvironmentConfig(withChange(() => ({ symbols: [symbol] })));
+          return true;
+        } catch {
+          return false;
+        }
+      })();
+      // Lower case is upper-cased by the runtime parser before the pattern applies; CDK takes it as is.
+      expect(cdk, symbol).toBe(runtime && symbol === symbol.toUpperCase());
+    }
+  });
+
+  it('leaves AWS limits to the construct that owns the resource: building the app names it and the value', () => {
+    const cases: [(c: EnvironmentConfig) => Partial<EnvironmentConfig>, RegExp][] = [
+      [
+        (c) => ({ consumer: { ...c.consumer, batchSize: 0 } }),
+        /KinesisConsumer \w+Consumer: invalid batchSize 0/,
+      ],
+      [
+        (c) => ({ consumer: { ...c.consumer, maxBatchingWindow: Duration.millis(500) } }),
+        /invalid maxBatchingWindow "500 millis"/,
+      ],
+      [
+        (c) => ({ cache: { ...c.cache, nodes: 1, multiAz: true } }),
+        /HotStateCache HotState: invalid multiAz true: Multi-AZ needs at least 2 nodes, got 1/,
+      ],
+      [
+        (c) => ({ streams: { ...c.streams, capacity: { mode: 'provisioned', shardCount: 0 } } }),
+        /MarketStreams Streams: invalid capacity\.shardCount 0/,
+      ],
+      [
+        (c) => ({ database: { ...c.database, minCapacityAcu: 8, maxCapacityAcu: 4 } }),
+        /Warehouse Warehouse: invalid maxCapacityAcu 4/,
+      ],
+      [
+        (c) => ({ buckets: { ...c.buckets, bronzeInfrequentAccessAfterDays: 10 } }),
+        /DataLake Lake: invalid bronzeInfrequentAccessAfterDays 10: S3 needs at least 30 days/,
+      ],
+      [
+        (c) => ({
+          processing: { ...c.processing, aggregator: { ...c.processing.aggregator, memoryMiB: 64 } },
+        }),
+        /PipelineFunction Aggregator: invalid memorySize 64: Lambda allows 128 to 10240 MB/,
+      ],
+      [
+        (c) => ({ ml: { ...c.ml, trainer: { ...c.ml.trainer, cpu: 1000 } } }),
+        /TrainerJob in Btcusdt-prod-Ml: invalid cpu 1000: Fargate takes/,
+      ],
+      [
+        (c) => ({ ml: { ...c.ml, trainer: { ...c.ml.trainer, memoryMiB: 1024 } } }),
+        /invalid memoryMiB 1024: with cpu 1024 Fargate takes 2048 to 8192/,
+      ],
+      [
+        (c) => ({ ml: { ...c.ml, trainer: { ...c.ml.trainer, attempts: 0 } } }),
+        /invalid attempts 0: Batch takes 1 to 10/,
+      ],
+      [
+        (c) => ({ ml: { ...c.ml, trainer: { ...c.ml.trainer, timeout: Duration.seconds(30) } } }),
+        /invalid timeout "30 seconds": Batch takes whole seconds from 60/,
+      ],
+    ];
+    for (const [change, message] of cases) {
+      const config = withChange(change);
+      // Not a cross-cutting invariant: the configuration alone passes…
+      expect(() => validateEnvironmentConfig(config)).not.toThrow();
+      // …and the construct that owns the resource refuses it while the app is built.
+      const app = new App({ context: { [BUNDLING_STACKS]: [] } });
+      expect(() => buildPipeline(app, config)).toThrow(message);
     }
   });
 

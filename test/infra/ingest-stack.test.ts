@@ -18,7 +18,7 @@ import {
   STREAM_TRADE,
   SYMBOLS,
 } from '../../core/config/environment-names.ts';
-import { BINANCE_SBE_WS_URL } from '../../lib/config/environment-config.ts';
+import { BINANCE_SBE_WS_URL } from '../../core/market/venue-endpoints.ts';
 import { PipelineService, type PipelineServiceProps } from '../../lib/constructs/pipeline-service.ts';
 import { INGESTOR_BUILD_CONTEXT, INGESTOR_DOCKERFILE } from '../../lib/stacks/ingest-stack.ts';
 import { logicalIds, nagCheckedStack, type SynthesizedPipeline, synthPipeline } from './helpers.ts';

@@ -19,10 +19,10 @@ import {
   SYMBOLS,
   TRAINER_DATA,
 } from '../../core/config/environment-names.ts';
+import { SAGEMAKER_TRAINING_INSTANCE } from '../../lib/constructs/trainer-job.ts';
 import {
   INFERENCE_BUILD_CONTEXT,
   INFERENCE_DOCKERFILE,
-  SAGEMAKER_TRAINING_INSTANCE,
   TRAINER_BUILD_CONTEXT,
   TRAINER_DOCKERFILE,
 } from '../../lib/stacks/ml-stack.ts';

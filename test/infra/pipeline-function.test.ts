@@ -126,7 +126,7 @@ describe('PipelineFunction', () => {
     expect(
       () =>
         new PipelineFunction(s, 'A', { entry: FIXTURE_HANDLER, serviceName: 'Bad Name', pipelineEnv: 'dev' }),
-    ).toThrow(/serviceName 'Bad Name'/);
+    ).toThrow(/PipelineFunction A: invalid serviceName "Bad Name"/);
     expect(
       () =>
         new PipelineFunction(s, 'B', {
@@ -144,7 +144,7 @@ describe('PipelineFunction', () => {
           pipelineEnv: 'dev',
           timeout: Duration.minutes(20),
         }),
-    ).toThrow(/timeout 1200 s/);
+    ).toThrow(/timeout "20 minutes": Lambda allows 1 to 900 whole seconds/);
     expect(
       () =>
         new PipelineFunction(s, 'D', {
@@ -153,6 +153,6 @@ describe('PipelineFunction', () => {
           pipelineEnv: 'dev',
           bundledAssets: [{ from: 'x', to: '../escape' }],
         }),
-    ).toThrow(/'\.\.\/escape'/);
+    ).toThrow(/bundled asset target "\.\.\/escape"/);
   });
 });

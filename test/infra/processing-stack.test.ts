@@ -22,7 +22,7 @@ import {
   AGGREGATOR_METRICS,
   REANCHOR_OUTCOMES,
   REANCHOR_TIMINGS,
-} from '../../lib/constructs/observability.ts';
+} from '../../lib/constructs/aggregator-monitoring.ts';
 import { DEFAULT_METRICS_NAMESPACE } from '../../lib/constructs/pipeline-function.ts';
 import {
   DATA_CONNECTOR_MIGRATIONS,

@@ -73,6 +73,6 @@ describe('ScheduledFunction', () => {
     ).toThrow(/deliveryRetryAttempts 500/);
     expect(
       () => new ScheduledFunction(s, 'B', { schedule, function: fn, maxTickAge: Duration.seconds(5) }),
-    ).toThrow(/maxTickAge 5 seconds/);
+    ).toThrow(/maxTickAge "5 seconds"/);
   });
 });
