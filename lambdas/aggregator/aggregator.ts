@@ -19,6 +19,7 @@ import {
 import { computeFeatures } from '../../core/features/compute-features.ts';
 import { featureVectorToJSON } from '../../core/features/feature-names.ts';
 import { FeatureState } from '../../core/features/feature-state.ts';
+import { describeSequenceGap } from '../../core/hot-state/reanchor-request.ts';
 import { Field, Status, TemplateId } from '../../core/sbe/abi.ts';
 import type { SbeBatchDecoder } from '../../core/sbe/batch-decoder.ts';
 import { field, SymbolCache, symbolAt } from '../../core/sbe/decoded-batch.ts';
@@ -348,7 +349,7 @@ export class Aggregator {
         outcome.reanchorRequests.push({
           symbol: p.symbol,
           reason: p.markStale.reason,
-          detail: `expected ${p.markStale.expectedId}, received ${p.markStale.receivedId}`,
+          detail: describeSequenceGap(p.markStale),
         });
       }
     });

@@ -43,6 +43,7 @@ import {
 import { IdIntervals, type IdRange } from '../../core/gaps/id-intervals.ts';
 import { type AggRef, findTradeIdGaps } from '../../core/gaps/trade-id-gaps.ts';
 import { compareMinuteVolumes } from '../../core/gaps/volume-check.ts';
+import { missingIds } from '../../core/hot-state/reanchor-request.ts';
 import { STREAM_KINDS, STREAM_TABLE } from '../../core/market/streams.ts';
 import { RequestDeferredError } from '../../core/rate-limit/rest-limiter.ts';
 import { TemplateId } from '../../core/sbe/abi.ts';
@@ -155,7 +156,10 @@ export class GapDetector {
     const nowMs = this.deps.nowMs();
     const findings: GapFinding[] = [];
     const touchedDays = new Set<string>();
-    const messages: Record<LedgerStream, number> = { trade: 0, bestbidask: 0, depth: 0 };
+    const messages = Object.fromEntries(STREAM_KINDS.map((kind) => [kind, 0])) as Record<
+      LedgerStream,
+      number
+    >;
     const streamed = new IdIntervals(state.streamed);
 
     // Bronze read incrementally: the archive's frames, REST's aggregates and klines.
@@ -378,10 +382,7 @@ export class GapDetector {
     };
     for (const request of signals.requests) {
       const reason = reasonOfStale(request.reason);
-      // The aggregator writes "expected X, received Y": ids X..Y-1 never arrived.
-      const ids = /expected (\d+), received (\d+)/.exec(request.detail);
-      const fromId = ids ? Number(ids[1]) : null;
-      const toId = ids ? Number(ids[2]) - 1 : null;
+      const { fromId, toId } = missingIds(request);
       const endUs =
         meta.reanchoredAtUs !== undefined && meta.reanchoredAtUs >= request.atUs
           ? meta.reanchoredAtUs

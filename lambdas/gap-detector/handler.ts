@@ -4,9 +4,10 @@
  * that symbol at once. Built from its dependencies so AWS (index.ts) and the local runtime share it.
  */
 import { z } from 'zod';
+import { SYMBOL_PATTERN } from '../../core/market/venue-endpoints.ts';
 import type { DetectionResult, GapDetector } from './gap-detector.ts';
 
-const signal = z.object({ symbol: z.string().regex(/^[A-Z0-9]{2,20}$/), reason: z.string().optional() });
+const signal = z.object({ symbol: z.string().regex(SYMBOL_PATTERN), reason: z.string().optional() });
 const scheduled = z.object({ 'detail-type': z.literal('Scheduled Event') });
 
 export class GapDetectorInputError extends Error {

@@ -2,6 +2,7 @@
  * The gap detector's ports: the hot path's signals (Redis in AWS and locally), the re-anchor
  * trigger (an asynchronous Lambda invoke in AWS, in process locally) and REST aggTrades by id.
  */
+import type { ReanchorRequestRecord } from '../../core/hot-state/reanchor-request.ts';
 import type { BinanceAggTrade } from '../shared/binance/binance-rest-client.ts';
 
 export interface BookMeta {
@@ -18,13 +19,8 @@ export interface BookMeta {
   reanchoredAtUs?: number;
 }
 
-export interface ReanchorRequestEntry {
-  /** Stream entry id. */
-  id: string;
-  reason: string;
-  detail: string;
-  atUs: number;
-}
+/** A re-anchor request the aggregator logged: its sequence gap as typed ids. */
+export type ReanchorRequestEntry = ReanchorRequestRecord;
 
 export interface GapSignalsSnapshot {
   meta: BookMeta;

@@ -1,10 +1,12 @@
 /**
  * GapSignals on Redis (core/hot-state/keys.ts): `ob:{S}:meta` (stale, staleSinceUs, eventTimeUs,
  * receivedEventTimeUs, updateId, reanchors, reanchoredAtUs), `bba:{S}` eventTimeUs, and the `reanchor:{S}:requests`
- * stream the aggregator appends to when it marks the book stale. One pipeline, one round trip.
+ * stream the aggregator appends to when it marks the book stale (typed fields:
+ * core/hot-state/reanchor-request.ts). One pipeline, one round trip.
  */
 import type { Redis } from 'ioredis';
 import { symbolKeys } from '../../core/hot-state/keys.ts';
+import { reanchorRequestFromFields } from '../../core/hot-state/reanchor-request.ts';
 import type { GapSignals, GapSignalsSnapshot } from './ports.ts';
 
 /** Requests read per run: far above what one minute produces (one per gap, then the book is stale). */
@@ -31,11 +33,7 @@ export class RedisGapSignals implements GapSignals {
     const entries = (results[2]?.[1] ?? []) as [string, string[]][];
     const snapshot: GapSignalsSnapshot = {
       meta: { reanchors: num(meta.reanchors) ?? 0 },
-      requests: entries.map(([id, fields]) => {
-        const f: Record<string, string> = {};
-        for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i] as string] = fields[i + 1] as string;
-        return { id, reason: f.reason ?? '', detail: f.detail ?? '', atUs: Number(f.atUs ?? 0) };
-      }),
+      requests: entries.map(([id, fields]) => reanchorRequestFromFields(id, fields)),
     };
     if (meta.stale) snapshot.meta.stale = meta.stale;
     const fields = {

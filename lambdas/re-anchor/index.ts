@@ -15,11 +15,13 @@ import {
   REDIS_AUTH_SECRET_ARN,
   REDIS_URL,
 } from '../../core/config/environment-names.ts';
+import { SYMBOL_PATTERN } from '../../core/market/venue-endpoints.ts';
 import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
 import { s3Client } from '../shared/aws-clients.ts';
 import { BinanceRestClient } from '../shared/binance/binance-rest-client.ts';
 import { RedisRestLimiter, restLimitScope } from '../shared/binance/redis-rest-limiter.ts';
 import { S3BronzeWriter } from '../shared/bronze/s3-bronze-writer.ts';
+import { RedisBookAnchoring } from '../shared/redis/redis-book-anchoring.ts';
 import { connectConfiguredRedis } from '../shared/redis/redis-connection.ts';
 import { lambdaEnvironment, parseEnvironment } from '../shared/runtime-config.ts';
 import { serviceLogger } from '../shared/service-logger.ts';
@@ -48,7 +50,7 @@ const snapshots = new ArchivingSnapshotSource(
   },
 );
 const reanchor = new ReAnchor({
-  redis,
+  anchoring: new RedisBookAnchoring(redis),
   decoder: new WasmSbeDecoder(new URL('./sbe_decoder.wasm', import.meta.url)),
   snapshots,
   nowUs,
@@ -57,7 +59,7 @@ const reanchor = new ReAnchor({
 /** A deferral this short is waited out inside the invocation (the function's timeout is far longer). */
 const MAX_WAIT_IN_INVOCATION_MS = 15_000;
 
-const event = z.object({ symbol: z.string().regex(/^[A-Z0-9]{2,20}$/), reason: z.string().optional() });
+const event = z.object({ symbol: z.string().regex(SYMBOL_PATTERN), reason: z.string().optional() });
 
 export async function handler(input: unknown): Promise<Omit<ReAnchorResult, 'error'> & { error?: string }> {
   const { symbol, reason } = event.parse(input);

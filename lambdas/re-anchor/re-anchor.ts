@@ -8,6 +8,8 @@
  * 4. swap them in with one script that checks the token (a re-anchor whose lock expired cannot
  *    overwrite a newer one) and that no diff arrived since the replay (else catch up and retry);
  * 5. on failure delete the temporary keys and release the lock.
+ * All of it goes through the BookAnchoring port (./book-anchoring.ts; Redis in
+ * lambdas/shared/redis/redis-book-anchoring.ts).
  * With a shared REST limiter it never asks while any caller of the IP was told to back off (429, 418),
  * and it picks the snapshot's depth within the minute's remaining weight (core/rate-limit/
  * snapshot-depth.ts); when none fits it answers `deferred` with the wait, sending nothing.
@@ -20,7 +22,7 @@ import type { BookDiff, Level, OrderBook } from '../../core/book/order-book.ts';
 import { syncFromSnapshot } from '../../core/book/sync-from-snapshot.ts';
 import { bookTopFromSides } from '../../core/features/book-top.ts';
 import { FeatureState } from '../../core/features/feature-state.ts';
-import { symbolKeys } from '../../core/hot-state/keys.ts';
+import { REANCHOR_LOCK_TTL_MS } from '../../core/hot-state/reanchor-lock.ts';
 import {
   RequestDeferredError,
   type RestLimiter,
@@ -31,19 +33,23 @@ import { Field, LEVEL_STRIDE, Status, TemplateId } from '../../core/sbe/abi.ts';
 import type { SbeBatchDecoder } from '../../core/sbe/batch-decoder.ts';
 import { field } from '../../core/sbe/decoded-batch.ts';
 import { type DepthSnapshot, RateLimitedError } from '../shared/binance/binance-rest-client.ts';
-import { RELEASE_LOCK, SWAP_BOOK } from '../shared/redis/hot-state-scripts.ts';
+import { RedisBookAnchoring } from '../shared/redis/redis-book-anchoring.ts';
+import type { BookAnchoring } from './book-anchoring.ts';
 
 export interface SnapshotSource {
   depth(symbol: string, limit: number): Promise<DepthSnapshot>;
 }
 
 export interface ReAnchorOptions {
-  redis: Redis;
+  /** The hot state, through its port. */
+  anchoring?: BookAnchoring;
+  /** Or a Redis connection to build the Redis adapter on (callers not yet passing `anchoring`). */
+  redis?: Redis;
   decoder: SbeBatchDecoder;
   snapshots: SnapshotSource;
   /** Wall clock in µs (timestamps only). */
   nowUs: () => number;
-  /** @default 30_000: far above a re-anchor's ~100 ms, short enough that a dead one frees the symbol soon */
+  /** @default REANCHOR_LOCK_TTL_MS (core/hot-state/reanchor-lock.ts) */
   lockTtlMs?: number;
   /**
    * The deepest REST depth limit to ask for: 5000 (weight 250) is the deepest view Binance serves.
@@ -90,11 +96,6 @@ export class ReAnchorError extends Error {
   override readonly name = 'ReAnchorError';
 }
 
-/** Members per ZADD/HSET call when writing the temporary book: bounded command size. */
-const WRITE_CHUNK = 1000;
-/** Temporary keys outlive the lock a little, then expire on their own. */
-const TEMP_TTL_MS = 60_000;
-
 /** One diff of the log, decoded, with what the feature state needs of its frame. */
 interface LogEntry {
   id: string;
@@ -120,32 +121,26 @@ function feedFeatures(features: FeatureState, fedThroughId: number, book: OrderB
   );
 }
 
-interface Commands {
-  reanchorSwap(...args: (string | number)[]): Promise<(string | number)[]>;
-  reanchorRelease(key: string, token: string): Promise<number>;
-}
-
 export class ReAnchor {
-  private readonly redis: Redis & Commands;
+  private readonly anchoring: BookAnchoring;
 
   constructor(private readonly o: ReAnchorOptions) {
-    o.redis.defineCommand('reanchorSwap', { numberOfKeys: 12, lua: SWAP_BOOK });
-    o.redis.defineCommand('reanchorRelease', { numberOfKeys: 1, lua: RELEASE_LOCK });
-    this.redis = o.redis as Redis & Commands;
+    if (o.anchoring) this.anchoring = o.anchoring;
+    else if (o.redis) this.anchoring = new RedisBookAnchoring(o.redis);
+    else throw new ReAnchorError('ReAnchor needs `anchoring` (or a `redis` connection to build it on).');
   }
 
   async run(symbol: string): Promise<ReAnchorResult> {
     const started = performance.now();
-    const k = symbolKeys(symbol);
-    const token = String(await this.redis.incr(`${k.reanchorLock}:fence`));
-    const locked = await this.redis.set(k.reanchorLock, token, 'PX', this.o.lockTtlMs ?? 30_000, 'NX');
-    if (locked !== 'OK') return { status: 'locked', symbol };
-    const temp = k.temporary(token);
+    const a = this.anchoring;
+    const token = await a.lock(symbol, this.o.lockTtlMs ?? REANCHOR_LOCK_TTL_MS);
+    if (token === undefined) return { status: 'locked', symbol };
     try {
       const feed = await this.featureFeed(symbol);
       let { book, lastLogId, replayed, snapshots, snapshotLimit, features, lastTimeUs } =
         await this.syncedBook(symbol, feed);
-      await this.writeTemporary(temp, book);
+      await a.deleteTemporary(symbol, token);
+      await a.writeTemporary(symbol, token, book.bids.top(book.bids.size), book.asks.top(book.asks.size));
       for (let catchUps = 0; catchUps <= (this.o.maxCatchUps ?? 20); catchUps++) {
         if (book.isCrossed())
           throw new ReAnchorError(`The rebuilt ${symbol} book is crossed at ${book.updateId}.`);
@@ -153,37 +148,24 @@ export class ReAnchor {
         const featureJson = features ? JSON.stringify(features.toJSON()) : '';
         const nowUs = this.o.nowUs();
         const swapStarted = performance.now();
-        const reply = await this.redis.reanchorSwap(
-          k.meta,
-          k.bids,
-          k.asks,
-          k.bidQty,
-          k.askQty,
-          temp.bids,
-          temp.asks,
-          temp.bidQty,
-          temp.askQty,
-          k.diffs,
-          k.reanchorLock,
-          k.featureState,
-          token,
+        const outcome = await a.swap(symbol, token, {
           lastLogId,
-          book.updateId,
-          lastTimeUs,
+          updateId: book.updateId,
+          eventTimeUs: lastTimeUs,
           nowUs,
-          featureJson,
-        );
+          featureStateJson: featureJson,
+        });
         const swapMs = performance.now() - swapStarted;
-        if (reply[0] === -1) {
-          await this.deleteTemporary(temp);
+        if (outcome.status === 'lost-lock') {
+          await a.deleteTemporary(symbol, token);
           return { status: 'lost-lock', symbol };
         }
-        if (reply[0] === 1) {
+        if (outcome.status === 'swapped') {
           return {
             status: 'swapped',
             symbol,
             updateId: book.updateId,
-            epoch: Number(reply[1]),
+            epoch: outcome.epoch,
             levels: book.bids.size + book.asks.size,
             replayed,
             catchUps,
@@ -191,11 +173,11 @@ export class ReAnchor {
             snapshotLimit,
             durationMs: performance.now() - started,
             swapMs,
-            swapServerMs: Number(reply[2]) / 1000,
+            swapServerMs: outcome.serverMs,
           };
         }
         // Diffs arrived after the replay: apply them to the book and the temporary keys, then retry.
-        const newer = await this.readLog(k.diffs, `(${lastLogId}`);
+        const newer = await this.readLog(symbol, lastLogId);
         const bids = new Map<number, number>();
         const asks = new Map<number, number>();
         newer.entries.sort((a, b) => a.diff.firstUpdateId - b.diff.firstUpdateId);
@@ -212,12 +194,12 @@ export class ReAnchor {
           for (const [p, q] of diff.bids) bids.set(p, q);
           for (const [p, q] of diff.asks) asks.set(p, q);
         }
-        await this.writeLevels(temp, [...bids], [...asks]);
+        await a.writeTemporary(symbol, token, [...bids], [...asks]);
         lastLogId = newer.lastId ?? lastLogId;
       }
       throw new ReAnchorError(`Diffs kept arriving faster than ${symbol} could be swapped in.`);
     } catch (error) {
-      await this.deleteTemporary(temp).catch(() => {});
+      await a.deleteTemporary(symbol, token).catch(() => {});
       if (error instanceof RequestDeferredError) {
         return { status: 'deferred', symbol, reason: error.reason, retryAfterMs: error.waitMs };
       }
@@ -227,7 +209,7 @@ export class ReAnchor {
       }
       return { status: 'failed', symbol, error: error as Error };
     } finally {
-      await this.redis.reanchorRelease(k.reanchorLock, token).catch(() => {});
+      await a.release(symbol, token).catch(() => {});
     }
   }
 
@@ -237,26 +219,18 @@ export class ReAnchor {
    * aggregator feeds it, and a swap with diffs in between is refused anyway).
    */
   private async featureFeed(symbol: string): Promise<FeatureFeed | undefined> {
-    const k = symbolKeys(symbol);
-    const replies = (await this.redis
-      .multi()
-      .hmget(k.meta, 'epoch', 'stale', 'updateId')
-      .get(k.featureState)
-      .exec()) as [[null, (string | null)[]], [null, string | null]];
-    const [[, [epoch, stale, updateId]], [, state]] = replies;
-    const anchored = Number(epoch ?? 0) > 0;
+    const { anchored, stale, updateId, featureState } = await this.anchoring.bookStatus(symbol);
     if (anchored && !stale) return undefined;
-    return { state, fedThroughId: anchored ? Number(updateId ?? 0) : 0 };
+    return { state: featureState, fedThroughId: anchored ? updateId : 0 };
   }
 
   /** A snapshot synced with the whole diff log, fetching newer snapshots while they do not connect. */
   private async syncedBook(symbol: string, feed: FeatureFeed | undefined) {
-    const k = symbolKeys(symbol);
     const attempts = this.o.maxSnapshots ?? 5;
     for (let snapshots = 1; snapshots <= attempts; snapshots++) {
       const snapshotLimit = await this.snapshotLimit();
       const snapshot = await this.o.snapshots.depth(symbol, snapshotLimit);
-      const log = await this.readLog(k.diffs, '-');
+      const log = await this.readLog(symbol);
       // In update-id order: a delivery that swapped two diffs is not a hole.
       const entries = [...log.entries].sort((a, b) => a.diff.firstUpdateId - b.diff.firstUpdateId);
       // A fresh copy per attempt: a snapshot that does not connect must leave no trace in it.
@@ -306,13 +280,11 @@ export class ReAnchor {
     return depth.limit;
   }
 
-  /** Diff-log entries from `start` (XRANGE syntax), decoded to book diffs. */
-  private async readLog(key: string, start: string): Promise<{ entries: LogEntry[]; lastId?: string }> {
-    const raw = await this.redis.xrangeBuffer(key, start, '+');
+  /** Diff-log entries after `afterId` (all without it), decoded to book diffs. */
+  private async readLog(symbol: string, afterId?: string): Promise<{ entries: LogEntry[]; lastId?: string }> {
+    const raw = await this.anchoring.diffLog(symbol, afterId);
     const entries: LogEntry[] = [];
-    for (const [idBuffer, fields] of raw) {
-      const frame = fields[fields.findIndex((f, i) => i % 2 === 0 && f.toString() === 'f') + 1];
-      if (!frame) continue;
+    for (const { id, frame } of raw) {
       const batch = this.o.decoder.decodeFrame(frame);
       if (
         field(batch, 0, Field.Status) !== Status.Ok ||
@@ -328,7 +300,7 @@ export class ReAnchor {
         batch.levels[j * LEVEL_STRIDE + 1] as number,
       ];
       entries.push({
-        id: idBuffer.toString(),
+        id,
         timeUs: field(batch, 0, Field.EventTimeUs),
         priceExponent: field(batch, 0, Field.PriceExponent),
         qtyExponent: field(batch, 0, Field.QtyExponent),
@@ -340,50 +312,6 @@ export class ReAnchor {
         },
       });
     }
-    return { entries, lastId: raw.at(-1)?.[0].toString() };
-  }
-
-  private async writeTemporary(
-    temp: ReturnType<ReturnType<typeof symbolKeys>['temporary']>,
-    book: OrderBook,
-  ) {
-    await this.deleteTemporary(temp);
-    await this.writeLevels(temp, book.bids.top(book.bids.size), book.asks.top(book.asks.size));
-  }
-
-  /** Sets levels (qty 0 removes) in the temporary keys, in bounded chunks, one round trip. */
-  private async writeLevels(
-    temp: ReturnType<ReturnType<typeof symbolKeys>['temporary']>,
-    bids: readonly Level[],
-    asks: readonly Level[],
-  ): Promise<void> {
-    const pipeline = this.redis.pipeline();
-    for (const [levels, zset, qty] of [
-      [bids, temp.bids, temp.bidQty],
-      [asks, temp.asks, temp.askQty],
-    ] as const) {
-      for (let i = 0; i < levels.length; i += WRITE_CHUNK) {
-        const chunk = levels.slice(i, i + WRITE_CHUNK);
-        const present = chunk.filter(([, q]) => q !== 0);
-        const removed = chunk.filter(([, q]) => q === 0).map(([p]) => p);
-        if (present.length > 0) {
-          pipeline.zadd(zset, ...present.flatMap(([p]) => [p, p]));
-          pipeline.hset(qty, ...present.flatMap(([p, q]) => [p, q]));
-        }
-        if (removed.length > 0) {
-          pipeline.zrem(zset, ...removed);
-          pipeline.hdel(qty, ...removed.map(String));
-        }
-      }
-      pipeline.pexpire(zset, TEMP_TTL_MS);
-      pipeline.pexpire(qty, TEMP_TTL_MS);
-    }
-    const results = (await pipeline.exec()) ?? [];
-    const failed = results.find(([error]) => error);
-    if (failed) throw failed[0];
-  }
-
-  private async deleteTemporary(temp: ReturnType<ReturnType<typeof symbolKeys>['temporary']>): Promise<void> {
-    await this.redis.del(temp.bids, temp.asks, temp.bidQty, temp.askQty);
+    return { entries, lastId: raw.at(-1)?.id };
   }
 }

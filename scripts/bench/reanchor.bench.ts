@@ -4,16 +4,21 @@
  * the real client), sync with 200 logged diffs, temporary keys, atomic swap. Prints one JSON line with
  * the whole re-anchor's P50/P99, the swap's as the caller waits for it (one round trip) and the
  * swap script's own time by Redis' clock (how long readers wait behind it), and beside them a plain
- * PING's round trip measured in the same run, the floor of any one-round-trip operation here.
+ * PING's round trip measured in the same run, the floor of any one-round-trip operation here, and
+ * how much of each swap's round trip this process spent in garbage collection (V8's pauses that
+ * overlap it, from `perf_hooks`): a pause while the reply waits in the socket lengthens the round
+ * trip the caller sees, not the script readers wait behind.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { formatDecimal } from '../../core/binance/decimal.ts';
 import { symbolKeys } from '../../core/hot-state/keys.ts';
 import { encodeDepthDiff } from '../../core/sbe/encoder.ts';
 import { ReAnchor } from '../../lambdas/re-anchor/re-anchor.ts';
 import { BinanceRestClient } from '../../lambdas/shared/binance/binance-rest-client.ts';
+import { RedisBookAnchoring } from '../../lambdas/shared/redis/redis-book-anchoring.ts';
 import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
 
 const LEVELS_PER_SIDE = 5000;
@@ -52,14 +57,34 @@ const server = createServer((_req, res) => {
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const restUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+/** V8's GC pauses of this process, and each swap's window, both on performance.now()'s clock. */
+const gcPauses: [number, number][] = [];
+const gcObserver = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcPauses.push([e.startTime, e.startTime + e.duration]);
+});
+gcObserver.observe({ entryTypes: ['gc'] });
+const swapWindows: [number, number][] = [];
+const anchoring = new RedisBookAnchoring(redis);
+const timedSwap = anchoring.swap.bind(anchoring);
+anchoring.swap = async (...args) => {
+  const started = performance.now();
+  try {
+    return await timedSwap(...args);
+  } finally {
+    swapWindows.push([started, performance.now()]);
+  }
+};
+
 const reanchor = new ReAnchor({
-  redis,
+  anchoring,
   decoder: new WasmSbeDecoder(),
   snapshots: new BinanceRestClient(restUrl),
   nowUs: () => Math.floor((performance.timeOrigin + performance.now()) * 1000),
 });
 
 const durations: number[] = [];
+/** Index of the first swap window of the measured runs (after the warm-up). */
+let firstMeasuredSwap = 0;
 const swaps: number[] = [];
 const swapsServer: number[] = [];
 /** A PING after each run: the floor any one-round-trip operation sees on this machine right now. */
@@ -88,6 +113,7 @@ for (let run = 0; run < RUNS + 3; run++) {
   if (result.levels !== 2 * LEVELS_PER_SIDE || result.replayed !== LOGGED_DIFFS) {
     throw new Error(`unexpected result ${JSON.stringify(result)}`);
   }
+  if (run === 2) firstMeasuredSwap = swapWindows.length;
   // The first runs warm up the JIT and Redis' script cache.
   if (run >= 3) {
     durations.push(result.durationMs);
@@ -102,6 +128,14 @@ for (let run = 0; run < RUNS + 3; run++) {
 await drop();
 await redis.quit();
 server.close();
+await new Promise((r) => setImmediate(r));
+gcObserver.disconnect();
+/** Per measured swap: ms of GC pauses inside its window (catch-up retries make a run's swaps several). */
+const swapGcMs = swapWindows
+  .slice(firstMeasuredSwap)
+  .map(([from, to]) =>
+    gcPauses.reduce((sum, [s, e]) => sum + Math.max(0, Math.min(to, e) - Math.max(from, s)), 0),
+  );
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -123,6 +157,9 @@ console.log(
     swapMaxMs: percentile(swaps, 1),
     swapServerP50Ms: percentile(swapsServer, 0.5),
     swapServerP99Ms: percentile(swapsServer, 0.99),
+    swapGcP99Ms: percentile(swapGcMs, 0.99),
+    swapGcMaxMs: percentile(swapGcMs, 1),
+    swapsWithGc: swapGcMs.filter((ms) => ms > 0).length,
     pingP50Ms: percentile(pings, 0.5),
     pingP99Ms: percentile(pings, 0.99),
   }),

@@ -3,39 +3,72 @@
  * are in core/): only compare-and-set on the version the caller planned on, and the writes. Every
  * key a script touches shares the symbol's hash tag, so they run on a cluster too.
  */
+import { namedScript } from './named-script.ts';
 
 /**
- * Depth batch. KEYS: 1 meta, 2 bids, 3 asks, 4 bidqty, 5 askqty, 6 diffs, 7 features, 8 featstate,
- * 9 reanchor requests, 10 trade state.
- * ARGV: 1 expectedVersion, 2 updateId, 3 lastEventTimeUs, 4 nBid, 5 nAsk, 6 nLog, 7 staleReason
- * ('' none), 8 staleDetail, 9 featuresJson ('' none), 10 featureStateJson ('' none), 11 checks,
- * 12 mismatches, 13 diffLogMaxLen, 14 nowUs, 15 cachedTradeVersion, 16 receivedEventTimeUs (the
- * newest diff received, applied or not: meta `receivedEventTimeUs`, the gap detector's evidence
- * that the depth stream flows while the book is stale), then nBid (price, qty) pairs, nAsk pairs,
- * nLog (U, u, frame) triples.
+ * Depth batch. Every diff is logged (a re-anchor replays them), the newest received event time is
+ * kept (`receivedEventTimeUs`: the gap detector's evidence that the depth stream flows while the book
+ * is stale), then, if the book is still at `expectedVersion`, the level changes are applied and the
+ * meta, checks and features written; a stale mark appends a typed re-anchor request
+ * (core/hot-state/reanchor-request.ts). Variable part: `bidCount` (price, qty) pairs, `askCount`
+ * pairs, `logCount` (U, u, frame) triples.
  * Returns {1|0 (applied | conflict), version, epoch, updateId, stale, tradeVersion, tradeState|false}:
- * the trade state only when its version differs from the caller's.
+ * the trade state only when its version differs from `cachedTradeVersion`.
  */
-export const APPLY_DEPTH = `
-local n_bid, n_ask, n_log = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-local base = 16
-local log_at = base + 2 * n_bid + 2 * n_ask
--- Every diff is logged, applied or not: a re-anchor replays them.
+export const APPLY_DEPTH = namedScript({
+  keys: [
+    'meta',
+    'bids',
+    'asks',
+    'bidQty',
+    'askQty',
+    'diffs',
+    'features',
+    'featureState',
+    'reanchorRequests',
+    'tradeState',
+  ],
+  args: [
+    'expectedVersion',
+    'updateId',
+    'lastEventTimeUs',
+    'bidCount',
+    'askCount',
+    'logCount',
+    /** '' when the batch does not mark the book stale. */
+    'staleReason',
+    'staleExpectedId',
+    'staleReceivedId',
+    'staleDetail',
+    /** '' leaves the features as they are. */
+    'featuresJson',
+    'featureStateJson',
+    'checks',
+    'mismatches',
+    'diffLogMaxLen',
+    'nowUs',
+    'cachedTradeVersion',
+    /** The newest diff received, applied or not; '0' when the batch had none. */
+    'receivedEventTimeUs',
+  ],
+  body: `
+local n_bid, n_ask, n_log = tonumber(A.bidCount), tonumber(A.askCount), tonumber(A.logCount)
+local log_at = FIXED + 2 * n_bid + 2 * n_ask
 for k = 0, n_log - 1 do
   local i = log_at + 3 * k
-  redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[13], '*', 'U', ARGV[i + 1], 'u', ARGV[i + 2], 'f', ARGV[i + 3])
+  redis.call('XADD', K.diffs, 'MAXLEN', '~', A.diffLogMaxLen, '*', 'U', ARGV[i + 1], 'u', ARGV[i + 2], 'f', ARGV[i + 3])
 end
-if ARGV[16] ~= '0' then
-  local seen = tonumber(redis.call('HGET', KEYS[1], 'receivedEventTimeUs') or '0')
-  if tonumber(ARGV[16]) > seen then redis.call('HSET', KEYS[1], 'receivedEventTimeUs', ARGV[16]) end
+if A.receivedEventTimeUs ~= '0' then
+  local seen = tonumber(redis.call('HGET', K.meta, 'receivedEventTimeUs') or '0')
+  if tonumber(A.receivedEventTimeUs) > seen then redis.call('HSET', K.meta, 'receivedEventTimeUs', A.receivedEventTimeUs) end
 end
-local trade = redis.call('HMGET', KEYS[10], 'version', 'state')
+local trade = redis.call('HMGET', K.tradeState, 'version', 'state')
 local trade_version = trade[1] or '0'
 local trade_state = false
-if trade_version ~= ARGV[15] then trade_state = trade[2] or false end
-local m = redis.call('HMGET', KEYS[1], 'version', 'epoch', 'updateId', 'stale')
+if trade_version ~= A.cachedTradeVersion then trade_state = trade[2] or false end
+local m = redis.call('HMGET', K.meta, 'version', 'epoch', 'updateId', 'stale')
 local version, epoch, update_id, stale = m[1] or '0', m[2] or '0', m[3] or '0', m[4] or ''
-if version ~= ARGV[1] then
+if version ~= A.expectedVersion then
   return {0, version, epoch, update_id, stale, trade_version, trade_state}
 end
 local function apply_side(zset, qty, from, n)
@@ -50,22 +83,24 @@ local function apply_side(zset, qty, from, n)
     end
   end
 end
-apply_side(KEYS[2], KEYS[4], base, n_bid)
-apply_side(KEYS[3], KEYS[5], base + 2 * n_bid, n_ask)
+apply_side(K.bids, K.bidQty, FIXED, n_bid)
+apply_side(K.asks, K.askQty, FIXED + 2 * n_bid, n_ask)
 local new_version = tostring(tonumber(version) + 1)
-redis.call('HSET', KEYS[1], 'version', new_version, 'updateId', ARGV[2])
-if ARGV[3] ~= '0' then redis.call('HSET', KEYS[1], 'eventTimeUs', ARGV[3], 'appliedAtUs', ARGV[14]) end
-if ARGV[11] ~= '0' then redis.call('HINCRBY', KEYS[1], 'checks', ARGV[11]) end
-if ARGV[12] ~= '0' then redis.call('HINCRBY', KEYS[1], 'mismatches', ARGV[12]) end
-if ARGV[7] ~= '' then
-  stale = ARGV[7]
-  redis.call('HSET', KEYS[1], 'stale', stale, 'staleSinceUs', ARGV[14])
-  redis.call('XADD', KEYS[9], 'MAXLEN', '~', '1000', '*', 'reason', stale, 'detail', ARGV[8], 'atUs', ARGV[14])
+redis.call('HSET', K.meta, 'version', new_version, 'updateId', A.updateId)
+if A.lastEventTimeUs ~= '0' then redis.call('HSET', K.meta, 'eventTimeUs', A.lastEventTimeUs, 'appliedAtUs', A.nowUs) end
+if A.checks ~= '0' then redis.call('HINCRBY', K.meta, 'checks', A.checks) end
+if A.mismatches ~= '0' then redis.call('HINCRBY', K.meta, 'mismatches', A.mismatches) end
+if A.staleReason ~= '' then
+  stale = A.staleReason
+  redis.call('HSET', K.meta, 'stale', stale, 'staleSinceUs', A.nowUs)
+  redis.call('XADD', K.reanchorRequests, 'MAXLEN', '~', '1000', '*', 'reason', stale, 'expectedId', A.staleExpectedId,
+    'receivedId', A.staleReceivedId, 'detail', A.staleDetail, 'atUs', A.nowUs)
 end
-if ARGV[9] ~= '' then redis.call('SET', KEYS[7], ARGV[9]) end
-if ARGV[10] ~= '' then redis.call('SET', KEYS[8], ARGV[10]) end
-return {1, new_version, epoch, ARGV[2], stale, trade_version, trade_state}
-`;
+if A.featuresJson ~= '' then redis.call('SET', K.features, A.featuresJson) end
+if A.featureStateJson ~= '' then redis.call('SET', K.featureState, A.featureStateJson) end
+return {1, new_version, epoch, A.updateId, stale, trade_version, trade_state}
+`,
+});
 
 /** The fields of each trade-window hash, in the order ARGV carries them. */
 export const TRADE_WINDOW_FIELDS = [
@@ -134,27 +169,48 @@ return {m[1] or '0', m[2] or '0', m[3] or '', m[4] or '0',
 `;
 
 /**
- * The re-anchor's atomic swap. KEYS: 1 meta, 2 bids, 3 asks, 4 bidqty, 5 askqty, 6-9 the temporary
- * bids, asks, bidqty, askqty, 10 diffs, 11 lock, 12 feature state. ARGV: 1 fencing token, 2 id of the
- * last diff-log entry replayed ('0-0' if none), 3 updateId, 4 eventTimeUs, 5 nowUs, 6 the feature
- * state advanced through the replayed diffs ('' leaves it: the aggregator was feeding it).
- * Returns {1, epoch, µs the script ran by Redis' clock} swapped; {0, lastLogId} when diffs arrived
- * after the replay (catch up, retry); {-1} when the lock is no longer ours (a newer re-anchor must win). Live keys are replaced by
- * RENAME, never cleared first: a reader sees the old book or the new one, nothing in between.
- * The retired keys share the hash tag (they are derived from the temporary ones).
+ * The re-anchor's atomic swap. Checks the lock still holds `token` ({-1} if not: a newer re-anchor
+ * must win) and that no diff arrived after `lastLogId`, the last diff-log entry replayed ('0-0' if
+ * none; {0, newest id} if one did: catch up, retry); then moves each live book key aside and renames
+ * the temporary one over it, bumps version and epoch, clears the stale mark, writes the feature state
+ * advanced through the replay (`featureStateJson`; '' leaves it: the aggregator was feeding it) and
+ * releases the lock. Returns {1, epoch, µs the script ran by Redis' clock}.
+ * Live keys are replaced by RENAME, never cleared first: a reader sees the old book or the new one,
+ * nothing in between. RENAME over the live key would free the old book inside this script
+ * (milliseconds for 5000 levels); moving it aside and UNLINKing it frees it on Redis' background thread.
  */
-export const SWAP_BOOK = `
+export const SWAP_BOOK = namedScript({
+  keys: [
+    'meta',
+    'bids',
+    'asks',
+    'bidQty',
+    'askQty',
+    'tmpBids',
+    'tmpAsks',
+    'tmpBidQty',
+    'tmpAskQty',
+    'retiredBids',
+    'retiredAsks',
+    'retiredBidQty',
+    'retiredAskQty',
+    'diffs',
+    'reanchorLock',
+    'featureState',
+  ],
+  args: ['token', 'lastLogId', 'updateId', 'eventTimeUs', 'nowUs', 'featureStateJson'],
+  body: `
 local started = redis.call('TIME')
-if redis.call('GET', KEYS[11]) ~= ARGV[1] then return {-1} end
-local newest = redis.call('XREVRANGE', KEYS[10], '+', '-', 'COUNT', 1)
+if redis.call('GET', K.reanchorLock) ~= A.token then return {-1} end
+local newest = redis.call('XREVRANGE', K.diffs, '+', '-', 'COUNT', 1)
 local newest_id = '0-0'
 if #newest > 0 then newest_id = newest[1][1] end
-if newest_id ~= ARGV[2] then return {0, newest_id} end
-for i = 0, 3 do
-  local tmp, live = KEYS[6 + i], KEYS[2 + i]
-  -- RENAME over the live key would free the old book inside this script (milliseconds for 5000
-  -- levels); moving it aside and UNLINKing frees it on Redis' background thread instead.
-  local retired = tmp .. ':retired'
+if newest_id ~= A.lastLogId then return {0, newest_id} end
+for _, side in ipairs({
+  {K.bids, K.tmpBids, K.retiredBids}, {K.asks, K.tmpAsks, K.retiredAsks},
+  {K.bidQty, K.tmpBidQty, K.retiredBidQty}, {K.askQty, K.tmpAskQty, K.retiredAskQty},
+}) do
+  local live, tmp, retired = side[1], side[2], side[3]
   if redis.call('EXISTS', live) == 1 then redis.call('RENAME', live, retired) end
   if redis.call('EXISTS', tmp) == 1 then
     redis.call('RENAME', tmp, live)
@@ -163,18 +219,19 @@ for i = 0, 3 do
   end
   redis.call('UNLINK', retired)
 end
-local m = redis.call('HMGET', KEYS[1], 'version', 'epoch')
+local m = redis.call('HMGET', K.meta, 'version', 'epoch')
 local version = tonumber(m[1] or '0') + 1
 local epoch = tonumber(m[2] or '0') + 1
-redis.call('HSET', KEYS[1], 'version', version, 'epoch', epoch, 'updateId', ARGV[3], 'reanchoredAtUs', ARGV[5])
-if ARGV[4] ~= '0' then redis.call('HSET', KEYS[1], 'eventTimeUs', ARGV[4]) end
-redis.call('HDEL', KEYS[1], 'stale', 'staleSinceUs')
-redis.call('HINCRBY', KEYS[1], 'reanchors', 1)
-if ARGV[6] ~= '' then redis.call('SET', KEYS[12], ARGV[6]) end
-redis.call('DEL', KEYS[11])
+redis.call('HSET', K.meta, 'version', version, 'epoch', epoch, 'updateId', A.updateId, 'reanchoredAtUs', A.nowUs)
+if A.eventTimeUs ~= '0' then redis.call('HSET', K.meta, 'eventTimeUs', A.eventTimeUs) end
+redis.call('HDEL', K.meta, 'stale', 'staleSinceUs')
+redis.call('HINCRBY', K.meta, 'reanchors', 1)
+if A.featureStateJson ~= '' then redis.call('SET', K.featureState, A.featureStateJson) end
+redis.call('DEL', K.reanchorLock)
 local ended = redis.call('TIME')
 return {1, tostring(epoch), (ended[1] - started[1]) * 1000000 + (ended[2] - started[2])}
-`;
+`,
+});
 
 /** Deletes the lock only if it still holds our token. KEYS: 1 lock. ARGV: 1 token. */
 export const RELEASE_LOCK = `

@@ -9,6 +9,7 @@ import type { DepthWrite, StaleReason } from '../../../core/aggregation/depth-ba
 import type { TradeWrite } from '../../../core/aggregation/trade-batch.ts';
 import type { Level } from '../../../core/book/order-book.ts';
 import { symbolKeys } from '../../../core/hot-state/keys.ts';
+import { describeSequenceGap } from '../../../core/hot-state/reanchor-request.ts';
 import { TRADE_WINDOWS_MS, windowKey } from '../../../core/trades/trade-windows.ts';
 import {
   APPLY_BEST_BID_ASK,
@@ -17,6 +18,7 @@ import {
   READ_BOOK_TOP,
   TRADE_WINDOW_FIELDS,
 } from './hot-state-scripts.ts';
+import type { ScriptArg } from './named-script.ts';
 
 export interface LoadedDepthState {
   version: number;
@@ -130,7 +132,7 @@ export class RedisHotState {
     /** Diffs kept for replay: 4096 is ~80 s of 20 ms diffs, far longer than a re-anchor takes. */
     private readonly diffLogMaxLen = 4096,
   ) {
-    redis.defineCommand('applyDepth', { numberOfKeys: 10, lua: APPLY_DEPTH });
+    redis.defineCommand('applyDepth', { numberOfKeys: APPLY_DEPTH.numberOfKeys, lua: APPLY_DEPTH.lua });
     redis.defineCommand('applyTrades', { lua: APPLY_TRADES });
     redis.defineCommand('applyBestBidAsk', { numberOfKeys: 1, lua: APPLY_BEST_BID_ASK });
     redis.defineCommand('readBookTop', { numberOfKeys: 5, lua: READ_BOOK_TOP });
@@ -256,42 +258,40 @@ export class RedisHotState {
   private queueDepth(pipeline: HotStateCommands, w: DepthScriptWrite, nowUs: number): void {
     const p = w.plan;
     const k = symbolKeys(p.symbol);
-    const args: (string | number | Buffer)[] = [
-      k.meta,
-      k.bids,
-      k.asks,
-      k.bidQty,
-      k.askQty,
-      k.diffs,
-      k.features,
-      k.featureState,
-      k.reanchorRequests,
-      k.tradeState,
-      w.expectedVersion,
-      p.updateId,
-      p.lastEventTimeUs,
-      p.bidChanges.length,
-      p.askChanges.length,
-      p.log.length,
-      p.markStale?.reason ?? '',
-      p.markStale ? `expected ${p.markStale.expectedId}, received ${p.markStale.receivedId}` : '',
-      w.featuresJson ?? '',
-      w.featureStateJson ?? '',
-      p.checks,
-      p.mismatches,
-      this.diffLogMaxLen,
-      nowUs,
-      w.cachedTradeVersion,
-      p.receivedEventTimeUs,
-    ];
-    for (const [price, qty] of p.bidChanges) args.push(price, qty);
-    for (const [price, qty] of p.askChanges) args.push(price, qty);
+    const stale = p.markStale;
+    const rest: ScriptArg[] = [];
+    for (const [price, qty] of p.bidChanges) rest.push(price, qty);
+    for (const [price, qty] of p.askChanges) rest.push(price, qty);
     for (const d of p.log)
-      args.push(
+      rest.push(
         d.firstUpdateId,
         d.lastUpdateId,
         Buffer.from(d.frame.buffer, d.frame.byteOffset, d.frame.byteLength),
       );
+    const args = APPLY_DEPTH.args(
+      k,
+      {
+        expectedVersion: w.expectedVersion,
+        updateId: p.updateId,
+        lastEventTimeUs: p.lastEventTimeUs,
+        bidCount: p.bidChanges.length,
+        askCount: p.askChanges.length,
+        logCount: p.log.length,
+        staleReason: stale?.reason ?? '',
+        staleExpectedId: stale?.expectedId ?? 0,
+        staleReceivedId: stale?.receivedId ?? 0,
+        staleDetail: stale ? describeSequenceGap(stale) : '',
+        featuresJson: w.featuresJson ?? '',
+        featureStateJson: w.featureStateJson ?? '',
+        checks: p.checks,
+        mismatches: p.mismatches,
+        diffLogMaxLen: this.diffLogMaxLen,
+        nowUs,
+        cachedTradeVersion: w.cachedTradeVersion,
+        receivedEventTimeUs: p.receivedEventTimeUs,
+      },
+      rest,
+    );
     void pipeline.applyDepth(...args);
   }
 
