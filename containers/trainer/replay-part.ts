@@ -4,7 +4,12 @@
  * The next part's first file is read only up to the label horizon past `toUs`.
  */
 import { datasetFromReplay, type LabelledRow } from '../../core/model/dataset.ts';
-import { FeatureReplay, PREDICTION_INTERVAL_US, type ReplayStats } from '../../core/model/feature-replay.ts';
+import {
+  FeatureReplay,
+  PREDICTION_INTERVAL_US,
+  type ReplayStats,
+  type TapeEvent,
+} from '../../core/model/feature-replay.ts';
 import { historyTape } from '../../lambdas/shared/history/history-tape.ts';
 
 export interface ReplayPart {
@@ -33,20 +38,25 @@ export async function replayPart(
   part: ReplayPart,
   onProgress?: (events: number, shareDone: number) => void,
 ): Promise<PartResult> {
-  const { events } = historyTape(part.tailFile ? [...part.files, part.tailFile] : part.files);
+  const { batches } = historyTape(part.tailFile ? [...part.files, part.tailFile] : part.files);
   const replay = new FeatureReplay();
   const stopUs = part.toUs + part.labelHorizonUs + PREDICTION_INTERVAL_US;
   let n = 0;
-  for await (const e of events) {
-    if (e.kind === 'diff' || e.kind === 'trade') {
-      if (e.timeUs > stopUs) break;
-      if (n % PROGRESS_EVERY === 0 && onProgress) {
-        const [from, to] = part.periodUs;
-        onProgress(n, Math.min(1, Math.max(0, (e.timeUs - from) / (to - from))));
+  let nextProgress = 0;
+  read: for await (const batch of batches) {
+    for (let i = 0; i < batch.length; i++) {
+      const e = batch[i] as TapeEvent;
+      if (e.kind === 'diff' || e.kind === 'trade') {
+        if (e.timeUs > stopUs) break read;
+        if (n >= nextProgress && onProgress) {
+          nextProgress = n + PROGRESS_EVERY;
+          const [from, to] = part.periodUs;
+          onProgress(n, Math.min(1, Math.max(0, (e.timeUs - from) / (to - from))));
+        }
       }
+      replay.push(e);
+      n++;
     }
-    replay.push(e);
-    n++;
   }
   const { vectors, mids, stats } = replay.finish();
   const inPart = vectors.filter((v) => v.eventTimeUs >= part.fromUs && v.eventTimeUs < part.toUs);

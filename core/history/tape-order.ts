@@ -206,6 +206,24 @@ export class TapeOrder {
   }
 }
 
+/**
+ * The tape of a stream of record batches, in exchange-time order, streaming: a batch of events for
+ * each batch of records that released any (one asynchronous step per batch, not per event).
+ */
+export async function* orderTapeBatches(
+  batches: AsyncIterable<readonly HistoryRecord[]>,
+  options: TapeOrderOptions = {},
+  order: TapeOrder = new TapeOrder(options),
+): AsyncGenerator<TapeEvent[]> {
+  for await (const records of batches) {
+    const out: TapeEvent[] = [];
+    for (let i = 0; i < records.length; i++) order.push(records[i] as HistoryRecord, out);
+    if (out.length > 0) yield out;
+  }
+  const rest = order.finish();
+  if (rest.length > 0) yield rest;
+}
+
 /** The tape of a record stream, in exchange-time order, streaming. */
 export async function* orderTape(
   records: AsyncIterable<HistoryRecord> | Iterable<HistoryRecord>,

@@ -4,12 +4,16 @@
  * - a tardis.dev CSV header (`incremental_book_L2` or `trades`);
  * - a Binance combined-stream line, `<timestamp> <json>` or `<json>`.
  * Anything unreadable is a HistoryFormatError naming the file and the line. Nothing is held but the
- * current line: `readHistoryRecords` yields as it reads.
+ * current chunk of the file: the `…Batches` readers yield the records of one chunk at a time (one
+ * asynchronous step per chunk rather than per line: a history replay reads millions of lines,
+ * docs/adr/0130); the record-at-a-time readers are built on them.
  */
+import { isAscii } from 'node:buffer';
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
+import { scanBinanceLine } from '../../../core/history/binance-line-scanner.ts';
 import { binanceRecord, parseBinanceLine, type RecordedLine } from '../../../core/history/binance-lines.ts';
 import { HistoryFormatError, type HistoryRecord } from '../../../core/history/history-record.ts';
 import { TardisCsvParser, tardisKind } from '../../../core/history/tardis-csv.ts';
@@ -24,13 +28,20 @@ export interface HistoryReadCounts {
 }
 
 /**
+ * 64 KiB reads and inflated chunks (gunzip's default is 16 KiB): a quarter of its per-chunk overhead,
+ * and each chunk's text stays below V8's large-object threshold (128 KiB), past which every string
+ * made from a chunk costs its own allocation of pages (measured 20x slower, docs/adr/0130).
+ */
+const READ_CHUNK_BYTES = 64 * 1024;
+
+/**
  * The file as a stream of text, gunzipped when its first bytes are gzip's magic number. The bytes are
  * peeked from the stream itself, so a pipe or a file still being written reads as well.
  */
 async function openText(
   path: string,
 ): Promise<{ input: Readable; close: () => void; bytesRead: () => number }> {
-  const raw = createReadStream(path);
+  const raw = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
   await new Promise<void>((resolve, reject) => {
     raw.once('readable', resolve);
     raw.once('error', (e: NodeJS.ErrnoException) =>
@@ -41,7 +52,7 @@ async function openText(
   if (head) raw.unshift(head);
   if (!(head && head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b))
     return { input: raw, close: () => raw.destroy(), bytesRead: () => raw.bytesRead };
-  const gunzip = createGunzip();
+  const gunzip = createGunzip({ chunkSize: READ_CHUNK_BYTES });
   raw.on('error', (e) => gunzip.destroy(e));
   return {
     input: raw.pipe(gunzip),
@@ -54,22 +65,61 @@ async function openText(
   };
 }
 
-/** The file's lines with their 1-based numbers, streaming. */
-export async function* fileLines(path: string): AsyncGenerator<[line: string, lineNumber: number]> {
+/** One chunk's complete lines and the 1-based number of the first. */
+export interface LineBatch {
+  lines: string[];
+  firstLine: number;
+}
+
+/**
+ * The file's lines, a chunk at a time, streaming. Lines end at `\n`; a `\r` before it is dropped
+ * (CRLF files read as LF ones).
+ */
+export async function* fileLineBatches(path: string): AsyncGenerator<LineBatch> {
   const { input, close, bytesRead } = await openText(path);
-  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  // ASCII chunks (every Binance and tardis.dev file seen) are copied into one-byte strings, several
+  // times faster than UTF-8 decoding; from the first chunk that is not ASCII on, a UTF-8 decoder
+  // (which keeps a character split across chunks) reads the rest.
+  let utf8: StringDecoder | undefined;
   let n = 0;
+  let rest = '';
+  const cut = (text: string, from: number, to: number) =>
+    to > from && text.charCodeAt(to - 1) === 13 /* \r */ ? text.slice(from, to - 1) : text.slice(from, to);
   try {
-    for await (const line of lines) yield [line, ++n];
+    for await (const bytes of input as AsyncIterable<Buffer>) {
+      if (utf8 === undefined && !isAscii(bytes)) utf8 = new StringDecoder('utf8');
+      const chunk = utf8 ? utf8.write(bytes) : bytes.toString('latin1');
+      const text = rest === '' ? chunk : rest + chunk;
+      const lines: string[] = [];
+      let from = 0;
+      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
+        lines.push(cut(text, from, nl));
+        from = nl + 1;
+      }
+      rest = from === 0 ? text : text.slice(from);
+      if (lines.length > 0) {
+        yield { lines, firstLine: n + 1 };
+        n += lines.length;
+      }
+    }
+    if (utf8) rest += utf8.end();
+    if (rest !== '') yield { lines: [cut(rest, 0, rest.length)], firstLine: n + 1 };
   } catch (e) {
+    if (e instanceof HistoryFormatError) throw e;
     throw new HistoryFormatError(
       path,
       n + 1,
       `cannot be read at byte ${bytesRead()} (${(e as Error).message}: a truncated or damaged file?)`,
     );
   } finally {
-    lines.close();
     close();
+  }
+}
+
+/** The file's lines with their 1-based numbers, streaming. */
+export async function* fileLines(path: string): AsyncGenerator<[line: string, lineNumber: number]> {
+  for await (const { lines, firstLine } of fileLineBatches(path)) {
+    for (let i = 0; i < lines.length; i++) yield [lines[i] as string, firstLine + i];
   }
 }
 
@@ -102,75 +152,133 @@ export async function* readRecording(path: string): AsyncGenerator<RecordedLine>
   }
 }
 
+/** One file's records in file order, whatever its format, a chunk of the file at a time. */
+export async function* readHistoryRecordBatches(
+  path: string,
+  counts: HistoryReadCounts = { lines: 0, records: 0, skipped: 0 },
+): AsyncGenerator<HistoryRecord[]> {
+  let format: HistoryFormat | undefined;
+  let tardis: TardisCsvParser | undefined;
+  let lastUs = 0;
+  for await (const { lines, firstLine } of fileLineBatches(path)) {
+    const out: HistoryRecord[] = [];
+    for (let k = 0; k < lines.length; k++) {
+      const line = lines[k] as string;
+      const n = firstLine + k;
+      counts.lines++;
+      let records: HistoryRecord[] | HistoryRecord | undefined | null;
+      try {
+        if (format === 'binance-lines') {
+          // The exact layout Binance prints, read without JSON.parse; anything else the general way.
+          records = scanBinanceLine(line);
+          if (records === null) {
+            if (line.trim() === '') continue;
+            records = binanceRecord(parseBinanceLine(line), lastUs);
+          }
+          if (records && records.kind !== 'snapshot' && records.kind !== 'top') lastUs = records.recvUs;
+        } else if (line.trim() === '') continue;
+        else if (tardis) records = tardis.row(line);
+        else {
+          format = detectFormat(path, n, line);
+          if (format !== 'binance-lines') {
+            tardis = new TardisCsvParser(line);
+            continue;
+          }
+          records = binanceRecord(parseBinanceLine(line), lastUs);
+          if (records && records.kind !== 'snapshot' && records.kind !== 'top') lastUs = records.recvUs;
+        }
+      } catch (e) {
+        wrap(path, n, e);
+      }
+      if (records === undefined || records === null) counts.skipped++;
+      else if (Array.isArray(records)) {
+        counts.records += records.length;
+        for (const r of records) out.push(r);
+      } else {
+        counts.records++;
+        out.push(records);
+      }
+    }
+    if (out.length > 0) yield out;
+  }
+  if (tardis) {
+    const rest = tardis.flush();
+    counts.records += rest.length;
+    if (rest.length > 0) yield rest;
+  }
+  if (format === undefined) throw new HistoryFormatError(path, counts.lines, 'the file holds no line');
+}
+
 /** One file's records in file order, whatever its format. */
 export async function* readHistoryRecords(
   path: string,
   counts: HistoryReadCounts = { lines: 0, records: 0, skipped: 0 },
 ): AsyncGenerator<HistoryRecord> {
-  let format: HistoryFormat | undefined;
-  let tardis: TardisCsvParser | undefined;
-  let lastUs = 0;
-  for await (const [line, n] of fileLines(path)) {
-    counts.lines++;
-    if (line.trim() === '') continue;
-    let records: HistoryRecord[] | HistoryRecord | undefined;
-    try {
-      if (format === undefined) {
-        format = detectFormat(path, n, line);
-        if (format !== 'binance-lines') {
-          tardis = new TardisCsvParser(line);
-          continue;
-        }
-      }
-      if (tardis) records = tardis.row(line);
-      else {
-        records = binanceRecord(parseBinanceLine(line), lastUs);
-        if (records && records.kind !== 'snapshot' && records.kind !== 'top') lastUs = records.recvUs;
-      }
-    } catch (e) {
-      wrap(path, n, e);
-    }
-    if (records === undefined) counts.skipped++;
-    else if (Array.isArray(records)) {
-      counts.records += records.length;
-      yield* records;
-    } else {
-      counts.records++;
-      yield records;
-    }
-  }
-  if (tardis) {
-    const rest = tardis.flush();
-    counts.records += rest.length;
-    yield* rest;
-  }
-  if (format === undefined) throw new HistoryFormatError(path, counts.lines, 'the file holds no line');
+  for await (const batch of readHistoryRecordBatches(path, counts)) yield* batch;
 }
 
+/** Records per merged batch: large enough to amortise an asynchronous step, small in memory. */
+const MERGED_BATCH = 4096;
+
 /**
- * Several files as one record stream: merged by receive time, so a session split across files
- * follows on, and separate streams of one period (tardis.dev's book and trades files) interleave.
+ * Several files as one record stream, in batches: merged by receive time, so a session split across
+ * files follows on, and separate streams of one period (tardis.dev's book and trades files)
+ * interleave.
  */
+export async function* readHistoryFileBatches(
+  paths: readonly string[],
+  counts: HistoryReadCounts = { lines: 0, records: 0, skipped: 0 },
+): AsyncGenerator<HistoryRecord[]> {
+  if (paths.length === 1) {
+    yield* readHistoryRecordBatches(paths[0] as string, counts);
+    return;
+  }
+  const sources = paths.map((p) => readHistoryRecordBatches(p, counts));
+  try {
+    // Each source's current batch and the position in it; an exhausted source holds undefined.
+    const batches: (HistoryRecord[] | undefined)[] = await Promise.all(
+      sources.map(async (s) => (await s.next()).value ?? undefined),
+    );
+    const at = new Array<number>(sources.length).fill(0);
+    let out: HistoryRecord[] = [];
+    for (;;) {
+      let best = -1;
+      let bestUs = Number.POSITIVE_INFINITY;
+      for (let i = 0; i < batches.length; i++) {
+        const b = batches[i];
+        if (b === undefined) continue;
+        const us = (b[at[i] as number] as HistoryRecord).recvUs;
+        if (best < 0 || us < bestUs) {
+          best = i;
+          bestUs = us;
+        }
+      }
+      if (best < 0) break;
+      const b = batches[best] as HistoryRecord[];
+      out.push(b[at[best] as number] as HistoryRecord);
+      at[best] = (at[best] as number) + 1;
+      if ((at[best] as number) >= b.length) {
+        if (out.length > 0) {
+          yield out;
+          out = [];
+        }
+        batches[best] = (await (sources[best] as AsyncGenerator<HistoryRecord[]>).next()).value ?? undefined;
+        at[best] = 0;
+      } else if (out.length >= MERGED_BATCH) {
+        yield out;
+        out = [];
+      }
+    }
+    if (out.length > 0) yield out;
+  } finally {
+    await Promise.all(sources.map((s) => s.return(undefined)));
+  }
+}
+
+/** Several files as one record stream (readHistoryFileBatches, a record at a time). */
 export async function* readHistoryFiles(
   paths: readonly string[],
   counts: HistoryReadCounts = { lines: 0, records: 0, skipped: 0 },
 ): AsyncGenerator<HistoryRecord> {
-  if (paths.length === 1) {
-    yield* readHistoryRecords(paths[0] as string, counts);
-    return;
-  }
-  const sources = paths.map((p) => readHistoryRecords(p, counts));
-  const heads = await Promise.all(sources.map((s) => s.next()));
-  for (;;) {
-    let best = -1;
-    for (let i = 0; i < heads.length; i++) {
-      const h = heads[i] as IteratorResult<HistoryRecord>;
-      if (h.done) continue;
-      if (best < 0 || h.value.recvUs < (heads[best] as IteratorYieldResult<HistoryRecord>).value.recvUs)
-        best = i;
-    }
-    if (best < 0) return;
-    yield (heads[best] as IteratorYieldResult<HistoryRecord>).value;
-    heads[best] = await (sources[best] as AsyncGenerator<HistoryRecord>).next();
-  }
+  for await (const batch of readHistoryFileBatches(paths, counts)) yield* batch;
 }
