@@ -21,11 +21,11 @@ import {
 } from '../../core/config/environment-names.ts';
 import { FEATURE_VERSION } from '../../core/features/feature-names.ts';
 import { datasetFromReplay } from '../../core/model/dataset.ts';
-import { type ReplayStats, replayTape } from '../../core/model/feature-replay.ts';
+import { FeatureReplay, type ReplayStats } from '../../core/model/feature-replay.ts';
 import type { SbeBatchDecoder } from '../../core/sbe/batch-decoder.ts';
 import { s3Client } from '../../lambdas/shared/aws-clients.ts';
-import { readBronzeDayTape } from '../../lambdas/shared/bronze/read-bronze-tape.ts';
 import { S3BronzeReader } from '../../lambdas/shared/bronze/s3-bronze-reader.ts';
+import { bronzeHistoryTape } from '../../lambdas/shared/history/bronze-history.ts';
 import { MarketDataRepository } from '../../lambdas/shared/sql/market-data-repository.ts';
 import { openSqlClient } from '../../lambdas/shared/sql/open-sql-client.ts';
 import type { SqlExecutor } from '../../lambdas/shared/sql/sql-client.ts';
@@ -65,8 +65,11 @@ export async function replayDayToWarehouse(o: {
   symbol: string;
   day: string;
 }): Promise<ReplayDayResult> {
-  const { tape, undecodable } = await readBronzeDayTape(o.reader, o.symbol, o.day, o.decoder);
-  const { vectors, mids, stats } = replayTape(tape);
+  // Streamed: a day of bronze is never held whole, only the rows it makes (docs/adr/0131).
+  const { batches, counts } = bronzeHistoryTape(o.reader, o.symbol, o.decoder, { day: o.day });
+  const replay = new FeatureReplay();
+  for await (const batch of batches) for (const e of batch) replay.push(e);
+  const { vectors, mids, stats } = replay.finish();
   const fromUs = Date.parse(`${o.day}T00:00:00Z`) * 1000;
   const toUs = fromUs + DAY_MS * 1000;
   const inDay = vectors.filter((v) => v.eventTimeUs >= fromUs && v.eventTimeUs < toUs);
@@ -81,7 +84,7 @@ export async function replayDayToWarehouse(o: {
       source: `bronze:${o.day}`,
     })),
   );
-  return { day: o.day, rows: rows.length, stats, undecodable };
+  return { day: o.day, rows: rows.length, stats, undecodable: counts.undecodable };
 }
 
 /** The Batch child's composition: bronze in S3, the warehouse through the Data API. */

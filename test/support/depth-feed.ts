@@ -20,15 +20,18 @@ export interface FeedDiff {
 export class DepthFeed {
   readonly truth: OrderBook;
   private readonly rng: Rng;
-  private timeUs = 1_723_161_255_000_000;
+  private timeUs: number;
   private readonly history = new Map<number, { bids: Level[]; asks: Level[] }>();
 
   constructor(
     readonly symbol: string,
     seed = 1,
     startId = 50_093_239_218,
+    /** Event time of the start, µs (the next diff comes 20 ms later). */
+    startTimeUs = 1_723_161_255_000_000,
   ) {
     this.rng = new Rng(seed);
+    this.timeUs = startTimeUs;
     const mid = 6_000_000;
     const side = (sign: number) =>
       Array.from({ length: 200 }, (_, i) => [(mid + sign * (i + 1)) * TICK, 1000 + i * 7] as Level);

@@ -2,7 +2,8 @@
  * Reads one symbol's bronze for replay and training: the market data (REST depth snapshots and the
  * raw-stream archive of depth and trades) as a replay tape, and the vectors inference served
  * (`features/served`). The cold-start training input, and the two sides of the feature-parity
- * check. Every object of those datasets is read; all of it is held in memory.
+ * check. Every object of those datasets is read; all of it is held in memory (a day replayed for the
+ * warehouse streams instead: lambdas/shared/history/bronze-history.ts).
  */
 import { datasetPrefix } from '../../../core/bronze/bronze-keys.ts';
 import type { DepthLine, StreamFrameLine } from '../../../core/bronze/bronze-lines.ts';
@@ -43,26 +44,6 @@ export async function readBronzeTape(
   ]);
   const snapshots =
     options.snapshots === 'reanchor' ? allSnapshots.filter((s) => s.source !== 'poller') : allSnapshots;
-  return tapeFromBronze({ symbol, snapshots, frames: [...depth, ...trades] }, decoder);
-}
-
-/**
- * One UTC day of bronze market data as a tape (`dt=YYYY-MM-DD` partitions only): what one child of the
- * history replay array job reads (containers/trainer/replay-day.ts).
- */
-export async function readBronzeDayTape(
-  reader: BronzeReader,
-  symbol: string,
-  day: string,
-  decoder: SbeBatchDecoder,
-): Promise<BronzeTape> {
-  const of = (dataset: 'rest/depth' | 'stream/depth' | 'stream/trade') =>
-    `${datasetPrefix(dataset, symbol)}dt=${day}/`;
-  const [snapshots, depth, trades] = await Promise.all([
-    readAll<DepthLine>(reader, of('rest/depth')),
-    readAll<StreamFrameLine>(reader, of('stream/depth')),
-    readAll<StreamFrameLine>(reader, of('stream/trade')),
-  ]);
   return tapeFromBronze({ symbol, snapshots, frames: [...depth, ...trades] }, decoder);
 }
 

@@ -16,6 +16,7 @@ import { createGunzip } from 'node:zlib';
 import { scanBinanceLine } from '../../../core/history/binance-line-scanner.ts';
 import { binanceRecord, parseBinanceLine, type RecordedLine } from '../../../core/history/binance-lines.ts';
 import { HistoryFormatError, type HistoryRecord } from '../../../core/history/history-record.ts';
+import { mergeByReceipt } from '../../../core/history/merge-by-receipt.ts';
 import { TardisCsvParser, tardisKind } from '../../../core/history/tardis-csv.ts';
 
 export type HistoryFormat = 'binance-lines' | 'tardis-incremental_book_L2' | 'tardis-trades';
@@ -217,9 +218,6 @@ export async function* readHistoryRecords(
   for await (const batch of readHistoryRecordBatches(path, counts)) yield* batch;
 }
 
-/** Records per merged batch: large enough to amortise an asynchronous step, small in memory. */
-const MERGED_BATCH = 4096;
-
 /**
  * Several files as one record stream, in batches: merged by receive time, so a session split across
  * files follows on, and separate streams of one period (tardis.dev's book and trades files)
@@ -229,50 +227,8 @@ export async function* readHistoryFileBatches(
   paths: readonly string[],
   counts: HistoryReadCounts = { lines: 0, records: 0, skipped: 0 },
 ): AsyncGenerator<HistoryRecord[]> {
-  if (paths.length === 1) {
-    yield* readHistoryRecordBatches(paths[0] as string, counts);
-    return;
-  }
-  const sources = paths.map((p) => readHistoryRecordBatches(p, counts));
-  try {
-    // Each source's current batch and the position in it; an exhausted source holds undefined.
-    const batches: (HistoryRecord[] | undefined)[] = await Promise.all(
-      sources.map(async (s) => (await s.next()).value ?? undefined),
-    );
-    const at = new Array<number>(sources.length).fill(0);
-    let out: HistoryRecord[] = [];
-    for (;;) {
-      let best = -1;
-      let bestUs = Number.POSITIVE_INFINITY;
-      for (let i = 0; i < batches.length; i++) {
-        const b = batches[i];
-        if (b === undefined) continue;
-        const us = (b[at[i] as number] as HistoryRecord).recvUs;
-        if (best < 0 || us < bestUs) {
-          best = i;
-          bestUs = us;
-        }
-      }
-      if (best < 0) break;
-      const b = batches[best] as HistoryRecord[];
-      out.push(b[at[best] as number] as HistoryRecord);
-      at[best] = (at[best] as number) + 1;
-      if ((at[best] as number) >= b.length) {
-        if (out.length > 0) {
-          yield out;
-          out = [];
-        }
-        batches[best] = (await (sources[best] as AsyncGenerator<HistoryRecord[]>).next()).value ?? undefined;
-        at[best] = 0;
-      } else if (out.length >= MERGED_BATCH) {
-        yield out;
-        out = [];
-      }
-    }
-    if (out.length > 0) yield out;
-  } finally {
-    await Promise.all(sources.map((s) => s.return(undefined)));
-  }
+  if (paths.length === 1) yield* readHistoryRecordBatches(paths[0] as string, counts);
+  else yield* mergeByReceipt(paths.map((p) => readHistoryRecordBatches(p, counts)));
 }
 
 /** Several files as one record stream (readHistoryFileBatches, a record at a time). */
