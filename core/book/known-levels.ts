@@ -13,7 +13,15 @@
  * the inside holds no tick at all, so the best bid and ask are certain as soon as both are known.
  * A true top from the exchange at the book's exact update id (`bookTicker`, partial depth) is a free
  * checksum: its levels are set and become known, the ticks between its levels known empty, and a
- * disagreement with the rebuilt book is counted. Pure.
+ * disagreement with the rebuilt book is counted.
+ *
+ * Bounded memory: a long replay visits ever more prices, and the set would grow with them. Every
+ * decision reads only prices within MAX_TICKS_WALKED ticks of the best bid or ask, so when a side holds
+ * more than `pruneAbove` prices, those farther than `bandTicks` from the last best seen are forgotten.
+ * Forgetting only turns known into unknown, and a decision on fewer known prices certifies no more
+ * than before (never a level the full set would not): the rule stays safe. With the default band
+ * (twice the walk), decisions are unchanged unless the price has moved more than a walk since the
+ * best was last seen (docs/adr/0132). Pure.
  */
 import type { Level } from './order-book.ts';
 
@@ -24,6 +32,13 @@ export const DEFAULT_TICK_MANTISSA = 1_000_000;
 const MAX_TICKS_WALKED = 20_000;
 /** A true top whose levels span more ticks than this is not used to mark gaps empty. */
 const MAX_GAP_TICKS = 5_000;
+
+export interface KnownLevelsBounds {
+  /** Prices kept around the last best seen when a side is pruned. @default 2 × MAX_TICKS_WALKED */
+  bandTicks?: number;
+  /** Known prices on one side past which it is pruned (a few MB of set). @default 100_000 */
+  pruneAbove?: number;
+}
 
 export interface BookSideView {
   /** Best price, or undefined when the side is empty. */
@@ -44,16 +59,55 @@ export class KnownLevels {
   private readonly asks = new Set<number>();
   topsChecked = 0;
   topsDisagreed = 0;
+  /** Prices forgotten by pruning (docs/adr/0132). */
+  pruned = 0;
+  private readonly bandMantissa: number;
+  private readonly pruneAbove: number;
+  /** The best bid and ask last seen (certainDepth, learnTop): the centre of what pruning keeps. */
+  private lastBestBid: number | undefined;
+  private lastBestAsk: number | undefined;
+  private nextPruneBids: number;
+  private nextPruneAsks: number;
 
-  constructor(readonly tickMantissa: number = DEFAULT_TICK_MANTISSA) {
+  constructor(
+    readonly tickMantissa: number = DEFAULT_TICK_MANTISSA,
+    bounds: KnownLevelsBounds = {},
+  ) {
     if (!(Number.isSafeInteger(tickMantissa) && tickMantissa > 0))
       throw new RangeError(`tickMantissa ${tickMantissa} is not a positive integer.`);
+    const bandTicks = bounds.bandTicks ?? 2 * MAX_TICKS_WALKED;
+    this.pruneAbove = bounds.pruneAbove ?? 100_000;
+    if (!(Number.isSafeInteger(bandTicks) && bandTicks > 0))
+      throw new RangeError(`bandTicks ${bandTicks} is not a positive integer.`);
+    if (!(Number.isSafeInteger(this.pruneAbove) && this.pruneAbove > 0))
+      throw new RangeError(`pruneAbove ${this.pruneAbove} is not a positive integer.`);
+    this.bandMantissa = bandTicks * tickMantissa;
+    this.nextPruneBids = this.pruneAbove;
+    this.nextPruneAsks = this.pruneAbove;
   }
 
   /** Marks the levels of an applied diff as known. */
   learnDiff(bids: readonly Level[], asks: readonly Level[]): void {
     for (const [p] of bids) this.bids.add(p);
     for (const [p] of asks) this.asks.add(p);
+    if (this.bids.size > this.nextPruneBids) this.nextPruneBids = this.prune(this.bids, this.lastBestBid);
+    if (this.asks.size > this.nextPruneAsks) this.nextPruneAsks = this.prune(this.asks, this.lastBestAsk);
+  }
+
+  /**
+   * Forgets the prices farther than the band from `centre`; returns the size at which to prune next
+   * (twice what is left, at least `pruneAbove`, so pruning costs O(1) per price learnt).
+   */
+  private prune(known: Set<number>, centre: number | undefined): number {
+    if (centre !== undefined) {
+      for (const p of known) {
+        if (Math.abs(p - centre) > this.bandMantissa) {
+          known.delete(p);
+          this.pruned++;
+        }
+      }
+    }
+    return Math.max(this.pruneAbove, 2 * known.size);
   }
 
   knownPrices(): number {
@@ -72,6 +126,8 @@ export class KnownLevels {
     contiguous: boolean,
   ): TopCheck {
     this.topsChecked++;
+    if (bids[0]) this.lastBestBid = bids[0][0];
+    if (asks[0]) this.lastBestAsk = asks[0][0];
     const agreed =
       bids.every(([p, q], i) => bookBids.priceAt(i) === p && bookBids.quantity(p) === q) &&
       asks.every(([p, q], i) => bookAsks.priceAt(i) === p && bookAsks.quantity(p) === q);
@@ -107,6 +163,8 @@ export class KnownLevels {
   ): { bids: number; asks: number } {
     const bid = bookBids.best();
     const ask = bookAsks.best();
+    if (bid !== undefined) this.lastBestBid = bid;
+    if (ask !== undefined) this.lastBestAsk = ask;
     if (bid === undefined || ask === undefined || bid >= ask) return { bids: 0, asks: 0 };
     const inside = (ask - bid) / this.tickMantissa - 1;
     if (inside > MAX_TICKS_WALKED) return { bids: 0, asks: 0 };

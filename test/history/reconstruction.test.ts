@@ -12,7 +12,7 @@ import { GroundTruth } from '../../local/venue/ground-truth.ts';
 import { Side } from '../../local/venue/order-book.ts';
 import { startVenue, type Venue } from '../../local/venue/server.ts';
 import { FIXTURE_DIR } from '../fixtures/history/make-fixtures.ts';
-import { type SyntheticHistory, syntheticHistory } from '../support/synthetic-history.ts';
+import { type SyntheticHistory, syntheticHistory, TICK } from '../support/synthetic-history.ts';
 import { getJson } from '../venue/helpers.ts';
 
 const diffs = (h: SyntheticHistory): TapeEvent[] =>
@@ -44,6 +44,61 @@ describe('KnownLevels', () => {
       });
     }
     expect(certified).toBeGreaterThan(1000); // the rule does certify, not only abstain
+  });
+
+  /** Every step of a history through a full KnownLevels and a pruned one, decisions side by side. */
+  const sideBySide = (seed: number, bounds: { bandTicks: number; pruneAbove: number }) => {
+    const h = syntheticHistory({ steps: 4000, seed });
+    const first = h.steps[0] as SyntheticHistory['steps'][number];
+    const book = OrderBook.fromSnapshot(first.firstUpdateId - 1, [], []);
+    const full = new KnownLevels(TICK);
+    const pruned = new KnownLevels(TICK, bounds);
+    let largest = 0;
+    const steps = h.steps.map((s, i) => {
+      book.apply(s);
+      full.learnDiff(s.bids, s.asks);
+      pruned.learnDiff(s.bids, s.asks);
+      largest = Math.max(largest, pruned.knownPrices());
+      return {
+        i,
+        full: full.certainDepth(book.bids, book.asks, 10),
+        pruned: pruned.certainDepth(book.bids, book.asks, 10),
+        book: { bids: book.bids.top(10), asks: book.asks.top(10) },
+      };
+    });
+    return { h, steps, full, pruned, largest };
+  };
+
+  it('forgets prices far from the top, keeping the set bounded and never certifying a wrong level', () => {
+    const bounds = { bandTicks: 10, pruneAbove: 10 };
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const { h, steps, full, pruned, largest } = sideBySide(seed, bounds);
+      expect(pruned.pruned).toBeGreaterThan(100);
+      // Per side: what the band holds (21 ticks) twice over before the next pruning, plus one diff.
+      expect(largest).toBeLessThanOrEqual(2 * (2 * 21 + 6));
+      expect(full.knownPrices()).toBeGreaterThan(largest);
+      let fewer = 0;
+      for (const s of steps) {
+        const truth = h.bookAfter(s.i);
+        expect(s.book.bids.slice(0, s.pruned.bids)).toEqual(truth.bids.top(s.pruned.bids));
+        expect(s.book.asks.slice(0, s.pruned.asks)).toEqual(truth.asks.top(s.pruned.asks));
+        expect(s.pruned.bids).toBeLessThanOrEqual(s.full.bids);
+        expect(s.pruned.asks).toBeLessThanOrEqual(s.full.asks);
+        if (s.pruned.bids + s.pruned.asks < s.full.bids + s.full.asks) fewer++;
+      }
+      // So narrow a band does cost certainty sometimes: the pruning is exercised, and safe.
+      expect(fewer).toBeGreaterThan(0);
+    }
+  });
+
+  it('decides as the full set does while the top stays within the band of the last best seen', () => {
+    let forgotten = 0;
+    for (const seed of [1, 2, 4, 5]) {
+      const { steps, pruned } = sideBySide(seed, { bandTicks: 50, pruneAbove: 30 });
+      forgotten += pruned.pruned;
+      for (const s of steps) expect(s.pruned).toEqual(s.full);
+    }
+    expect(forgotten).toBeGreaterThan(0);
   });
 
   it('learns a true top at the exact update id and counts a disagreement', () => {
