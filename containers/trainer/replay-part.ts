@@ -30,6 +30,8 @@ export interface PartResult {
   /** Tape events replayed (diffs, trades, snapshots, true tops). */
   events: number;
   stats: ReplayStats;
+  /** Exchange time of the first and last diff or trade replayed (µs; 0 when none). */
+  marketUs: [first: number, last: number];
 }
 
 const PROGRESS_EVERY = 100_000;
@@ -38,7 +40,7 @@ export async function replayPart(
   part: ReplayPart,
   onProgress?: (events: number, shareDone: number) => void,
 ): Promise<PartResult> {
-  const { batches } = historyTape(part.tailFile ? [...part.files, part.tailFile] : part.files);
+  const { batches, order } = historyTape(part.tailFile ? [...part.files, part.tailFile] : part.files);
   const replay = new FeatureReplay();
   const stopUs = part.toUs + part.labelHorizonUs + PREDICTION_INTERVAL_US;
   let n = 0;
@@ -60,5 +62,10 @@ export async function replayPart(
   }
   const { vectors, mids, stats } = replay.finish();
   const inPart = vectors.filter((v) => v.eventTimeUs >= part.fromUs && v.eventTimeUs < part.toUs);
-  return { rows: datasetFromReplay(inPart, mids, `part ${part.index}`).rows, events: n, stats };
+  return {
+    rows: datasetFromReplay(inPart, mids, `part ${part.index}`).rows,
+    events: n,
+    stats,
+    marketUs: [order.stats.firstTimeUs ?? 0, Math.min(order.stats.lastTimeUs ?? 0, stopUs)],
+  };
 }

@@ -64,7 +64,14 @@ export interface ReplayProgress {
 
 export interface ReplayPartsResult {
   dataset: Dataset;
-  parts: { index: number; files: number; events: number; rows: number; stats: ReplayStats }[];
+  parts: {
+    index: number;
+    files: number;
+    events: number;
+    rows: number;
+    stats: ReplayStats;
+    marketUs: [number, number];
+  }[];
   events: number;
   seconds: number;
 }
@@ -174,6 +181,7 @@ export async function replayParts(
       events: r.events,
       rows: r.rows.length,
       stats: r.stats,
+      marketUs: r.marketUs,
     })),
     events: results.reduce((a, r) => a + r.events, 0),
     seconds: (performance.now() - t0) / 1000,
