@@ -28,7 +28,7 @@ describe('training rows in the warehouse', () => {
   beforeAll(async () => {
     sql = await PgliteSqlClient.open();
     await applyMigrations(sql, await loadMigrations(MIGRATIONS_DIR));
-  }, 30_000);
+  }, 120_000); // PGlite's start-up took over 30 s on a machine shared by several test runs
   afterAll(() => sql?.close());
 
   const day0 = Date.parse('2026-11-20T00:00:00Z') * 1000;
