@@ -84,11 +84,9 @@ describe.skipIf(!hasSharedData('recording through the aggregator', ...RECORDING_
       const kinesis = await startKinesisEmulator();
       const names = { trade: 'r-trade', bestbidask: 'r-bba', depth: 'r-depth' };
       for (const n of Object.values(names)) await kinesis.createStream(n);
-      // Replay at 20x: fast, while leaving the re-anchor time to catch the stream as in real life, and
-      // the aggregator enough batches to sample (the reader keeps any pace: at 50x a busy machine saw
-      // the whole stream in a few dozen batches).
+      // Replay at 50x: fast, while leaving the re-anchor time to catch the stream as in real life.
       const venue = await startVenue({
-        source: { kind: 'replay', path: files, speed: 20 },
+        source: { kind: 'replay', path: files, speed: 50 },
         startOn: 'first-subscription',
       });
       const reanchors = new ReanchorRunner(

@@ -29,11 +29,19 @@ export interface HistoryReadCounts {
 }
 
 /**
- * 64 KiB reads and inflated chunks (gunzip's default is 16 KiB): a quarter of its per-chunk overhead,
- * and each chunk's text stays below V8's large-object threshold (128 KiB), past which every string
- * made from a chunk costs its own allocation of pages (measured 20x slower, docs/adr/0130).
+ * Bytes per read and per inflated chunk. 16 KiB (gunzip's default) for readers that pace events to a
+ * clock (the venue's replay): its end-to-end test, the venue feeding the ingestor, the aggregator and
+ * the re-anchor in one process, reproducibly starved the re-anchor with 64 KiB chunks (0 passes in 6
+ * runs, 4 in 4 with 16 KiB; the mechanism is not pinned down, docs/adr/0130).
  */
-const READ_CHUNK_BYTES = 64 * 1024;
+export const PACED_CHUNK_BYTES = 16 * 1024;
+/**
+ * 64 KiB for bulk replays (historyTape): a third less CPU per replayed hour than 16 KiB (less
+ * gunzip overhead per chunk), and each chunk's text stays below V8's large-object threshold
+ * (128 KiB), past which every string made from a chunk costs its own page allocation (measured 20x
+ * slower).
+ */
+export const BULK_CHUNK_BYTES = 64 * 1024;
 
 /**
  * The file as a stream of text, gunzipped when its first bytes are gzip's magic number. The bytes are
@@ -41,8 +49,9 @@ const READ_CHUNK_BYTES = 64 * 1024;
  */
 async function openText(
   path: string,
+  chunkBytes: number,
 ): Promise<{ input: Readable; close: () => void; bytesRead: () => number }> {
-  const raw = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
+  const raw = createReadStream(path, { highWaterMark: chunkBytes });
   await new Promise<void>((resolve, reject) => {
     raw.once('readable', resolve);
     raw.once('error', (e: NodeJS.ErrnoException) =>
@@ -53,7 +62,7 @@ async function openText(
   if (head) raw.unshift(head);
   if (!(head && head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b))
     return { input: raw, close: () => raw.destroy(), bytesRead: () => raw.bytesRead };
-  const gunzip = createGunzip({ chunkSize: READ_CHUNK_BYTES });
+  const gunzip = createGunzip({ chunkSize: chunkBytes });
   raw.on('error', (e) => gunzip.destroy(e));
   return {
     input: raw.pipe(gunzip),
@@ -76,8 +85,11 @@ export interface LineBatch {
  * The file's lines, a chunk at a time, streaming. Lines end at `\n`; a `\r` before it is dropped
  * (CRLF files read as LF ones).
  */
-export async function* fileLineBatches(path: string): AsyncGenerator<LineBatch> {
-  const { input, close, bytesRead } = await openText(path);
+export async function* fileLineBatches(
+  path: string,
+  chunkBytes: number = PACED_CHUNK_BYTES,
+): AsyncGenerator<LineBatch> {
+  const { input, close, bytesRead } = await openText(path, chunkBytes);
   // ASCII chunks (every Binance and tardis.dev file seen) are copied into one-byte strings, several
   // times faster than UTF-8 decoding; from the first chunk that is not ASCII on, a UTF-8 decoder
   // (which keeps a character split across chunks) reads the rest.
@@ -157,11 +169,12 @@ export async function* readRecording(path: string): AsyncGenerator<RecordedLine>
 export async function* readHistoryRecordBatches(
   path: string,
   counts: HistoryReadCounts = { lines: 0, records: 0, skipped: 0 },
+  chunkBytes: number = PACED_CHUNK_BYTES,
 ): AsyncGenerator<HistoryRecord[]> {
   let format: HistoryFormat | undefined;
   let tardis: TardisCsvParser | undefined;
   let lastUs = 0;
-  for await (const { lines, firstLine } of fileLineBatches(path)) {
+  for await (const { lines, firstLine } of fileLineBatches(path, chunkBytes)) {
     const out: HistoryRecord[] = [];
     for (let k = 0; k < lines.length; k++) {
       const line = lines[k] as string;
@@ -226,9 +239,10 @@ export async function* readHistoryRecords(
 export async function* readHistoryFileBatches(
   paths: readonly string[],
   counts: HistoryReadCounts = { lines: 0, records: 0, skipped: 0 },
+  chunkBytes: number = PACED_CHUNK_BYTES,
 ): AsyncGenerator<HistoryRecord[]> {
-  if (paths.length === 1) yield* readHistoryRecordBatches(paths[0] as string, counts);
-  else yield* mergeByReceipt(paths.map((p) => readHistoryRecordBatches(p, counts)));
+  if (paths.length === 1) yield* readHistoryRecordBatches(paths[0] as string, counts, chunkBytes);
+  else yield* mergeByReceipt(paths.map((p) => readHistoryRecordBatches(p, counts, chunkBytes)));
 }
 
 /** Several files as one record stream (readHistoryFileBatches, a record at a time). */

@@ -5,7 +5,7 @@
 import type { TapeOrderOptions } from '../../../core/history/tape-order.ts';
 import { orderTapeBatches, TapeOrder } from '../../../core/history/tape-order.ts';
 import type { TapeEvent } from '../../../core/model/feature-replay.ts';
-import { type HistoryReadCounts, readHistoryFileBatches } from './history-files.ts';
+import { BULK_CHUNK_BYTES, type HistoryReadCounts, readHistoryFileBatches } from './history-files.ts';
 
 export interface HistoryTape {
   /** The tape, an event at a time. */
@@ -20,7 +20,7 @@ export interface HistoryTape {
 export function historyTape(paths: readonly string[], options: TapeOrderOptions = {}): HistoryTape {
   const counts: HistoryReadCounts = { lines: 0, records: 0, skipped: 0 };
   const order = new TapeOrder(options);
-  const batches = orderTapeBatches(readHistoryFileBatches(paths, counts), options, order);
+  const batches = orderTapeBatches(readHistoryFileBatches(paths, counts, BULK_CHUNK_BYTES), options, order);
   async function* events(): AsyncGenerator<TapeEvent> {
     for await (const batch of batches) yield* batch;
   }
