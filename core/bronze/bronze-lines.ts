@@ -47,6 +47,12 @@ export interface DepthLine {
    * poller's only feed the warehouse). Absent in lines written before it was recorded.
    */
   source?: DepthLineSource;
+  /**
+   * The re-anchor's book went live as this snapshot plus the logged diffs through this update id
+   * (absent when the snapshot did not connect, or was not the re-anchor's): where an offline replay
+   * must sync it to see what the live book saw.
+   */
+  anchoredThroughId?: number;
 }
 
 export type DepthLineSource = 'reanchor' | 'poller';

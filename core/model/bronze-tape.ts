@@ -5,9 +5,11 @@
  * snapshots (`rest/depth`, written by the poller and by the re-anchor for every book it anchors on).
  *
  * Order: diffs at their event time, trades at their trade time (as TradeWindows keys them), stable
- * by receive time. A snapshot has no exchange time; it takes effect where the pipeline could use it:
- * after the last diff received before it. A replay that is out of sync there (no book yet, or a gap)
- * syncs it with the diffs buffered since, as the re-anchor syncs it with the diff log.
+ * by receive time. A snapshot has no exchange time; it takes effect where the pipeline used it: after
+ * the diff the re-anchor's book went live at (`anchoredThroughId`: the Kinesis path lags the socket,
+ * so diffs received before the snapshot can still have been on their way), else after the last diff
+ * received before it. A replay that is out of sync there (no book yet, or a gap) syncs it with the
+ * diffs buffered since, as the re-anchor syncs it with the diff log.
  * depth20 and bestBidAsk frames are not part of the features (ADR 0030). Pure.
  */
 import { parseDecimalMantissa } from '../binance/decimal.ts';
@@ -102,15 +104,21 @@ export function tapeFromBronze(input: BronzeTapeInput, decoder: SbeBatchDecoder)
   const snapshots = [...input.snapshots].sort((a, b) => a.recvTimeUs - b.recvTimeUs);
   const byReceipt = timed.flatMap((t, i) => (t.event.kind === 'diff' ? [i] : []));
   byReceipt.sort((a, b) => (timed[a] as Timed).recvTimeUs - (timed[b] as Timed).recvTimeUs);
+  // A snapshot the re-anchor anchored the live book on goes right after the diff it went live at.
+  const diffAt = new Map<number, number>();
+  timed.forEach((t, i) => {
+    if (t.event.kind === 'diff') diffAt.set(t.event.lastUpdateId, i);
+  });
   const after = new Map<number, TapeEvent[]>();
   let k = 0;
   let latest = -1;
   for (const s of snapshots) {
     for (; k < byReceipt.length && (timed[byReceipt[k] as number] as Timed).recvTimeUs <= s.recvTimeUs; k++)
       latest = Math.max(latest, byReceipt[k] as number);
-    const list = after.get(latest) ?? [];
+    const at = (s.anchoredThroughId === undefined ? undefined : diffAt.get(s.anchoredThroughId)) ?? latest;
+    const list = after.get(at) ?? [];
     list.push({ kind: 'snapshot', lastUpdateId: s.lastUpdateId, bids: levels(s.bids), asks: levels(s.asks) });
-    after.set(latest, list);
+    after.set(at, list);
   }
   const tape: TapeEvent[] = [...(after.get(-1) ?? [])];
   timed.forEach((t, i) => {

@@ -24,6 +24,8 @@ export class ArchivingSnapshotSource implements SnapshotSource {
   archived = 0;
   failures = 0;
   private readonly pending = new Set<Promise<void>>();
+  /** The last snapshot written per symbol: the one a swap that follows was anchored on. */
+  private readonly last = new Map<string, { key: string; line: DepthLine }>();
 
   constructor(
     private readonly source: SnapshotSource,
@@ -50,22 +52,42 @@ export class ArchivingSnapshotSource implements SnapshotSource {
       snapshot.lastUpdateId,
       snapshot.lastUpdateId,
     );
-    const write = this.writer.write(key, [line]).then(
-      () => {
-        this.archived++;
-      },
-      (error: unknown) => {
-        this.failures++;
-        this.onError(error, key);
-      },
-    );
-    this.pending.add(write);
-    void write.finally(() => this.pending.delete(write));
+    this.last.set(symbol, { key, line });
+    this.write(key, line, true);
     return snapshot;
+  }
+
+  /**
+   * Writes the snapshot again (same key: it replaces the first object) with the update id the live
+   * book went live at, so that an offline replay syncs it where the re-anchor did.
+   */
+  anchored(symbol: string, throughUpdateId: number): void {
+    const last = this.last.get(symbol);
+    if (!last) return;
+    this.last.delete(symbol);
+    this.write(last.key, { ...last.line, anchoredThroughId: throughUpdateId }, false);
   }
 
   /** Waits for the snapshots handed out so far to be written (or reported as failed). */
   async flush(): Promise<void> {
     await Promise.all(this.pending);
+  }
+
+  private write(key: string, line: DepthLine, counted: boolean): void {
+    // After the first write of the same key: S3 keeps the last PUT, and the object must end anchored.
+    const previous = [...this.pending].at(-1);
+    const write = (previous ?? Promise.resolve())
+      .then(() => this.writer.write(key, [line]))
+      .then(
+        () => {
+          if (counted) this.archived++;
+        },
+        (error: unknown) => {
+          this.failures++;
+          this.onError(error, key);
+        },
+      );
+    this.pending.add(write);
+    void write.finally(() => this.pending.delete(write));
   }
 }

@@ -38,6 +38,8 @@ import type { BookAnchoring } from './book-anchoring.ts';
 
 export interface SnapshotSource {
   depth(symbol: string, limit: number): Promise<DepthSnapshot>;
+  /** The last snapshot handed out for `symbol` anchored the live book, through `throughUpdateId`. */
+  anchored?(symbol: string, throughUpdateId: number): void;
 }
 
 export interface ReAnchorOptions {
@@ -161,6 +163,7 @@ export class ReAnchor {
           return { status: 'lost-lock', symbol };
         }
         if (outcome.status === 'swapped') {
+          this.o.snapshots.anchored?.(symbol, book.updateId);
           return {
             status: 'swapped',
             symbol,

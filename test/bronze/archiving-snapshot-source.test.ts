@@ -75,4 +75,26 @@ describe('ArchivingSnapshotSource', () => {
     expect(archiving).toMatchObject({ archived: 0, failures: 1 });
     expect(errors).toEqual([expect.stringMatching(/50093239218-50093239218\.ndjson\.gz: SlowDown$/)]);
   });
+
+  it('writes the snapshot that anchored the live book again, with the update id it went live at', async () => {
+    const written: { key: string; lines: readonly DepthLine[] }[] = [];
+    const writer: BronzeWriter = {
+      write: async (key, lines) => void written.push({ key, lines: lines as DepthLine[] }),
+    };
+    const archiving = new ArchivingSnapshotSource(source, writer, () => NOW_US);
+    await archiving.depth('BTCUSDT', 5000);
+    archiving.anchored('BTCUSDT', snapshot.lastUpdateId + 7);
+    // Once only: a later swap without a new snapshot has nothing more to say about this one.
+    archiving.anchored('BTCUSDT', snapshot.lastUpdateId + 9);
+    await archiving.flush();
+    expect(written.map((w) => w.key)).toEqual([written[0]?.key, written[0]?.key]);
+    expect(written[0]?.lines[0]).toMatchObject({ source: 'reanchor' });
+    expect(written[0]?.lines[0]?.anchoredThroughId).toBeUndefined();
+    expect(written[1]?.lines[0]).toMatchObject({
+      lastUpdateId: snapshot.lastUpdateId,
+      source: 'reanchor',
+      anchoredThroughId: snapshot.lastUpdateId + 7,
+    });
+    expect(archiving.archived).toBe(1);
+  });
 });

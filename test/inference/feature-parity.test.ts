@@ -11,6 +11,8 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InferenceService, type ServedPrediction } from '../../containers/inference/inference-service.ts';
 import { ServedVectorLog } from '../../containers/inference/served-vector-log.ts';
+import { datasetPrefix } from '../../core/bronze/bronze-keys.ts';
+import type { DepthLine } from '../../core/bronze/bronze-lines.ts';
 import { FEATURE_NAMES } from '../../core/features/feature-names.ts';
 import { compareWithReplay } from '../../core/model/feature-parity.ts';
 import { replayTape } from '../../core/model/feature-replay.ts';
@@ -150,6 +152,11 @@ describe('feature parity: served live vs recomputed from bronze', () => {
     const reader = new S3BronzeReader(s3.client, BUCKET);
     const bronze = await readBronzeTape(reader, symbol, new WasmSbeDecoder());
     expect(bronze).toMatchObject({ snapshots: 2, undecodable: 0, diffs: diffCount });
+    // Each says the update id the live book went live at: the replay syncs it there.
+    for (const key of await reader.list(datasetPrefix('rest/depth', symbol))) {
+      for (const line of await reader.read<DepthLine>(key))
+        expect(line.anchoredThroughId).toBeGreaterThan(line.lastUpdateId);
+    }
     // Both are the re-anchor's: the parity audit, which anchors only where the live book was, keeps them.
     expect(
       (await readBronzeTape(reader, symbol, new WasmSbeDecoder(), { snapshots: 'reanchor' })).snapshots,

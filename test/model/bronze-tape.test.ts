@@ -101,4 +101,31 @@ describe('tapeFromBronze', () => {
       trade: { id: 9, timeUs: T0 + 150_000, price: 60000.01, qty: 0.00012345, isBuyerMaker: true },
     });
   });
+
+  it('places a snapshot the re-anchor anchored on right after the diff its book went live at', () => {
+    // Diffs 1-4 received at 10-40; the snapshot (id 1) received at 15, but the re-anchor synced it
+    // with a diff log that already held 1-3 (the Kinesis path lags the socket): it went live at 3.
+    const frames = [1, 2, 3, 4].map((id) => diffLine(id, T0 + id * 100_000, id * 10));
+    const shapeOf = (s: DepthLine) =>
+      tapeFromBronze({ symbol: 'BTCUSDT', snapshots: [s], frames }, new WasmSbeDecoder()).tape.map((e) =>
+        e.kind === 'snapshot' ? 'snapshot' : `diff@${e.kind === 'diff' ? e.lastUpdateId : '?'}`,
+      );
+    expect(shapeOf({ ...snapshot(1, 15), anchoredThroughId: 3 })).toEqual([
+      'diff@1',
+      'diff@2',
+      'diff@3',
+      'snapshot',
+      'diff@4',
+    ]);
+    // Without it (the poller's, or one that never went live): by receive time.
+    expect(shapeOf(snapshot(1, 15))).toEqual(['diff@1', 'snapshot', 'diff@2', 'diff@3', 'diff@4']);
+    // A diff the tape does not hold: by receive time too.
+    expect(shapeOf({ ...snapshot(1, 15), anchoredThroughId: 9 })).toEqual([
+      'diff@1',
+      'snapshot',
+      'diff@2',
+      'diff@3',
+      'diff@4',
+    ]);
+  });
 });
