@@ -5,6 +5,7 @@
  * driven by a local Kinesis event source and a local scheduler with AWS's event shapes, Redis, the
  * re-anchor, PGlite, the inference service with its model store, and the first model's training.
  */
+
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
@@ -50,6 +51,7 @@ import type { SourceChoice, StartOptions } from './cli-options.ts';
 import { type EmulatorThread, startKinesisThread, startS3Thread } from './emulators/emulator-thread.ts';
 import { FirstModelTrainer } from './first-model.ts';
 import { KinesisEventSource } from './kinesis-event-source.ts';
+import { syntheticOnlinePrior } from './online-prior.ts';
 import { ReanchorRunner } from './reanchor-runner.ts';
 import { type KeySpaceLock, lockKeySpace } from './redis-key-space-lock.ts';
 import { ensureRedis, type LocalRedis } from './redis-server.ts';
@@ -427,6 +429,10 @@ export class LocalPipeline {
         s3: { region: this.s3.region, endpoint: this.s3.endpoint, bucket: BRONZE_BUCKET_LOCAL },
         modelStoreDir,
         ...(this.venue ? { venueRestUrl: this.venue.restUrl } : {}),
+        // A warm start learned on the default synthetic market (local/online-prior.ts).
+        ...(this.options.source.kind === 'sim'
+          ? { onlinePrior: await syntheticOnlinePrior(this.options['informed-flow']) }
+          : {}),
       },
       this.log,
       (notice) => this.onInference(notice),

@@ -70,6 +70,11 @@ export interface InferenceOptions {
   onlineState?: OnlineStateStore;
   /** Save the online learner after this many learned labels. @default 30 (a minute of ticks) */
   saveOnlineEvery?: number;
+  /**
+   * An online artifact (parsed JSON) a symbol without a saved state starts from instead of a cold
+   * learner: a warm start learned offline on the same kind of market. It still earns its place live.
+   */
+  onlinePrior?: unknown;
   /** The venue's oracle (local runs): scored beside the candidates, never served. */
   oracle?: OracleSource;
   arena?: ArenaOptions;
@@ -136,14 +141,16 @@ export class InferenceService {
         this.o.log?.('error', 'could not read the online learner state', { symbol, error: String(error) });
         return undefined;
       });
-      if (saved === undefined) continue;
+      const from =
+        saved !== undefined ? 'saved state' : this.o.onlinePrior !== undefined ? 'prior' : undefined;
+      if (from === undefined) continue;
       try {
-        const online = OnlineLearner.fromArtifact(saved);
+        const online = OnlineLearner.fromArtifact(saved ?? this.o.onlinePrior);
         this.arenas.set(symbol, new CandidateArena(this.arenaOptions(), online));
         this.savedAt.set(symbol, online.updates);
-        this.o.log?.('info', 'online learner resumed', { symbol, updates: online.updates });
+        this.o.log?.('info', `online learner resumed from its ${from}`, { symbol, updates: online.updates });
       } catch (error) {
-        this.o.log?.('warn', 'online learner state not usable; starting afresh', {
+        this.o.log?.('warn', `online learner ${from} not usable; starting afresh`, {
           symbol,
           error: String(error),
         });

@@ -14,8 +14,8 @@
  *   largest expected gain of its scaled forecast, c·(2b − c)·mean(f²);
  * - hysteresis: the served candidate keeps its place while its slope's t stays above `exitT`
  *   (< enterT; its scale is 0 below enterT), and another replaces it only after `minDwellTicks` and
- *   only when it beats the served one directly (paired t above `switchT`); falling back to the random
- *   walk is never delayed.
+ *   only when it beats the served one directly, both at the scales they would be served at (paired t
+ *   above `switchT`); falling back to the random walk is never delayed.
  *
  * The oracle and the served forecast itself are never candidates. Pure.
  */
@@ -114,7 +114,9 @@ export function decideServed(
     );
   }
   if (best && best !== current && ticksSinceSwitch >= options.minDwellTicks) {
-    const paired = scorecard.lossDifference(current, best);
+    // At the scales each would be served at: a candidate served at a small proven scale must not
+    // keep out one that does better at its own.
+    const paired = scorecard.lossDifference(current, best, scaleOf(current), scaleOf(best));
     if (paired && paired.t > options.switchT)
       return decide(
         best,

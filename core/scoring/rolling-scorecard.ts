@@ -174,23 +174,26 @@ export class RollingScorecard {
     return { b, se, t: se > 0 ? b / se : 0, meanF2Bp2: ff / n };
   }
 
-  /** loss(a) − loss(b) over the ticks where both forecast (null when there are none). */
-  lossDifference(a: string, b: string): LossDifference | null {
-    const key = `d:${a}:${b}`;
+  /**
+   * loss(a) − loss(b) over the ticks where both forecast (null when there are none), each forecast
+   * multiplied by its scale (the scales they would be served at now; 1 by default).
+   */
+  lossDifference(a: string, b: string, scaleA = 1, scaleB = 1): LossDifference | null {
+    const key = `d:${a}:${b}:${scaleA}:${scaleB}`;
     if (this.cache.has(key)) return this.cache.get(key) as LossDifference | null;
-    const r = this.computeLossDifference(a, b);
+    const r = this.computeLossDifference(a, b, scaleA, scaleB);
     this.cache.set(key, r);
     return r;
   }
 
-  private computeLossDifference(a: string, b: string): LossDifference | null {
+  private computeLossDifference(a: string, b: string, scaleA: number, scaleB: number): LossDifference | null {
     const d: number[] = [];
     for (let i = this.start; i < this.ticks.length; i++) {
       const t = this.ticks[i] as ScoredTick;
       const fa = a === RANDOM_WALK ? 0 : t.forecasts[a];
       const fb = b === RANDOM_WALK ? 0 : t.forecasts[b];
       if (fa === undefined || fb === undefined || !Number.isFinite(fa) || !Number.isFinite(fb)) continue;
-      d.push(((t.label - fa) * BP) ** 2 - ((t.label - fb) * BP) ** 2);
+      d.push(((t.label - scaleA * fa) * BP) ** 2 - ((t.label - scaleB * fb) * BP) ** 2);
     }
     if (d.length === 0) return null;
     const nw = neweyWestMean(d, this.hacLags);

@@ -27,6 +27,8 @@ export interface InferenceHostConfig {
   modelStoreDir: string;
   /** The local venue's REST URL, for its oracle (absent: live Binance, no oracle). */
   venueRestUrl?: string;
+  /** The online learner's warm start (an online artifact's JSON; local/online-prior.ts). */
+  onlinePrior?: unknown;
 }
 
 export interface InferenceReport {
@@ -74,6 +76,7 @@ hostService<InferenceHostConfig, InferenceReport>(async ({ config, log, emit }) 
     symbols: config.symbols,
     champion: () => models.get(),
     onlineState: new RedisOnlineStateStore(redis),
+    ...(config.onlinePrior !== undefined ? { onlinePrior: config.onlinePrior } : {}),
     // The synthetic market's limit, scored beside the candidates (a replay's venue has none).
     ...(config.venueRestUrl ? { oracle: new VenueOracle(config.venueRestUrl) } : {}),
     onSwitch: (symbol, event) => {

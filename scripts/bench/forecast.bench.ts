@@ -14,7 +14,7 @@
  * over every scored tick; "noise" is the Newey–West standard error of the served ratio (ADR 0086), and
  * an hour is "worse than the random walk" when its served ratio is above 1 + 2 × its noise.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,6 +25,7 @@ import type { MidPoint } from '../../core/features/label.ts';
 import { datasetFromReplay } from '../../core/model/dataset.ts';
 import { FeatureReplay } from '../../core/model/feature-replay.ts';
 import { type Forecaster, forecasterFromArtifact } from '../../core/model/forecaster.ts';
+import { OnlineLearner } from '../../core/model/online-learner.ts';
 import { CandidateArena, ORACLE, SERVED } from '../../core/scoring/candidate-arena.ts';
 import { neweyWestMean, type ScoredTick } from '../../core/scoring/rolling-scorecard.ts';
 import { LocalModelStore } from '../../lambdas/shared/model-store/local-model-store.ts';
@@ -38,13 +39,15 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     'retrain-min': { type: 'string', default: '30' },
     'informed-flow': { type: 'string' },
+    'online-prior': { type: 'string' },
+    'save-online': { type: 'string' },
   },
 });
 const hours = Number(values.hours);
 const seed = Number(values.seed);
 const retrainUs = Number(values['retrain-min']) * 60e6;
 const usage =
-  'usage: npm run bench:forecast -- [--hours 2] [--seed 1] [--retrain-min 30] [--informed-flow off|on|<strength>]';
+  'usage: npm run bench:forecast -- [--hours 2] [--seed 1] [--retrain-min 30] [--informed-flow off|on|<strength>] [--online-prior <online artifact>] [--save-online <path>]';
 let informedFlow: InformedFlowParams | false | undefined;
 try {
   const flag = values['informed-flow'];
@@ -105,7 +108,16 @@ function midAsOf(series: readonly MidPoint[], timeUs: number): number {
 const modelDir = await mkdtemp(join(tmpdir(), 'bench-forecast-'));
 const store = new LocalModelStore(modelDir);
 const hp = parseHyperparameters({});
-const arena = new CandidateArena({ horizonUs: HORIZON_US, tickUs: TICK_US });
+let prior: OnlineLearner | undefined;
+if (values['online-prior'] !== undefined) {
+  try {
+    prior = OnlineLearner.fromArtifact(JSON.parse(await readFile(values['online-prior'], 'utf8')));
+  } catch (error) {
+    console.error(`--online-prior: ${(error as Error).message} ${usage}`);
+    process.exit(2);
+  }
+}
+const arena = new CandidateArena({ horizonUs: HORIZON_US, tickUs: TICK_US }, prior);
 let champion: Forecaster | undefined;
 let nextTrainingUs = Number.NEGATIVE_INFINITY;
 const trainings: { atMin: number; rows: number; family: string; promoted: boolean; heldOutRatio: number }[] =
@@ -152,6 +164,10 @@ for (const v of vectors) {
   scored.push(...arena.observe(t, mid).scored);
 }
 await rm(modelDir, { recursive: true, force: true });
+if (values['save-online'] !== undefined) {
+  const artifact = arena.online.toArtifact('BTCUSDT', new Date(untilUs / 1000).toISOString());
+  if (artifact) await writeFile(values['save-online'], `${JSON.stringify(artifact)}\n`);
+}
 
 // 3. Figures over every scored tick, and per hour of market time.
 const BP = 1e4;
@@ -204,6 +220,10 @@ for (let h = 0; h < Math.ceil(hours); h++) {
   });
 }
 const final = arena.report();
+const afterFirstHour = scored.filter((t) => t.timeUs >= startUs + 3600e6);
+const servedLater = ratio(afterFirstHour, SERVED);
+const oracleLater = ratio(afterFirstHour, ORACLE);
+const firstServed = arena.switches.find((s) => s.from === 'random-walk');
 console.log(
   JSON.stringify({
     bench: 'forecast',
@@ -215,6 +235,9 @@ console.log(
     rmseRatioServedNoise: r4(served.noise),
     rmseRatioOracle: r4(oracleAll.ratio),
     skillCaptured: r4(skill(served.ratio, oracleAll.ratio)),
+    skillCapturedAfterHour1: r4(skill(servedLater.ratio, oracleLater.ratio)),
+    firstServedAtMin: firstServed ? Number(((firstServed.timeUs - startUs) / 60e6).toFixed(1)) : null,
+    onlinePrior: values['online-prior'] ?? null,
     rmseRatioByCandidate: byCandidate,
     servedWorseThanRandomWalk: worse,
     servedTicksByCandidate: servedTicks,
@@ -222,6 +245,7 @@ console.log(
       atMin: Number(((s.timeUs - startUs) / 60e6).toFixed(1)),
       from: s.from,
       to: s.to,
+      scale: r4(s.toScale),
       reason: s.reason,
     })),
     trainings,

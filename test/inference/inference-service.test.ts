@@ -170,7 +170,34 @@ describe('InferenceService on a real Redis', () => {
     });
     await fresh.init();
     expect(fresh.candidates(symbol).candidates.online?.version).toBe('online-rls@0');
-    expect(logged).toEqual([expect.stringMatching(/^warn: online learner state not usable/)]);
+    expect(logged).toEqual([expect.stringMatching(/^warn: online learner saved state not usable/)]);
+
+    // Without a saved state a prior (an online artifact learned elsewhere) is the starting point;
+    // a saved state, when there is one, wins over it.
+    await redis.del(k.onlineModel);
+    // The prior: the saved state with another update count, to tell the two apart.
+    const prior = {
+      ...saved,
+      online: {
+        ...saved.online,
+        learners: saved.online.learners.map((l: object) => ({ ...l, updates: 7 })),
+      },
+    };
+    const options = {
+      redis,
+      store: new RedisHotState(redis),
+      symbols: [symbol],
+      champion: () => undefined,
+      onlineState: new RedisOnlineStateStore(redis),
+      onlinePrior: prior,
+    };
+    const warm = new InferenceService(options);
+    await warm.init();
+    expect(warm.candidates(symbol).candidates.online?.version).toBe('online-rls@7');
+    await redis.set(k.onlineModel, JSON.stringify(saved));
+    const resumed = new InferenceService(options);
+    await resumed.init();
+    expect(resumed.candidates(symbol).candidates.online?.version).toBe('online-rls@15');
   });
 
   it('serves nothing from a book a gap has stopped, or with features older than the book by 5 s', async () => {
