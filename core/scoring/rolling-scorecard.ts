@@ -73,7 +73,18 @@ export function neweyWestMean(d: ArrayLike<number>, lags: number): { mean: numbe
 }
 
 export class RollingScorecard {
-  private ticks: ScoredTick[] = [];
+  /**
+   * The window as columns in a ring of `windowTicks` slots: the labels, and one column per candidate
+   * (NaN where it made no forecast). Scoring every candidate every tick scans the window several
+   * times; typed columns keep those scans free of per-tick allocation and dictionary lookups.
+   */
+  private readonly labels: Float64Array;
+  private readonly columns = new Map<string, Float64Array>();
+  /** Ticks added since the start; the newest is in slot (added − 1) % windowTicks. */
+  private added = 0;
+  private readonly scratchY: Float64Array;
+  private readonly scratchF: Float64Array;
+  private readonly scratchD: Float64Array;
   /** Scores asked for since the last change (the rule, the report and the switch log ask alike). */
   private readonly cache = new Map<string, CandidateScore | LossDifference | null>();
 
@@ -84,36 +95,55 @@ export class RollingScorecard {
     readonly hacLags: number,
   ) {
     if (!(Number.isInteger(windowTicks) && windowTicks > 1)) throw new RangeError(`window ${windowTicks}`);
+    this.labels = new Float64Array(windowTicks);
+    this.scratchY = new Float64Array(windowTicks);
+    this.scratchF = new Float64Array(windowTicks);
+    this.scratchD = new Float64Array(windowTicks);
   }
 
   add(tick: ScoredTick): void {
     this.cache.clear();
-    this.ticks.push(tick);
-    // Drop in chunks: one splice per tenth of a window rather than a shift per tick.
-    if (this.ticks.length > this.windowTicks * 1.1) this.ticks = this.ticks.slice(-this.windowTicks);
-  }
-
-  /** Index of the first tick in the window. */
-  private get start(): number {
-    return Math.max(0, this.ticks.length - this.windowTicks);
+    const slot = this.added % this.windowTicks;
+    this.labels[slot] = tick.label;
+    for (const column of this.columns.values()) column[slot] = Number.NaN;
+    for (const name in tick.forecasts) {
+      const v = tick.forecasts[name] as number;
+      let column = this.columns.get(name);
+      if (!column) {
+        column = new Float64Array(this.windowTicks).fill(Number.NaN);
+        this.columns.set(name, column);
+      }
+      column[slot] = v;
+    }
+    this.added++;
   }
 
   get size(): number {
-    return Math.min(this.ticks.length, this.windowTicks);
+    return Math.min(this.added, this.windowTicks);
+  }
+
+  /** The ring slot of the j-th tick of the window, oldest first. */
+  private slotOf(j: number): number {
+    return (this.added - this.size + j) % this.windowTicks;
   }
 
   /** Forgets one candidate's past forecasts (a new model under an old name starts a new record). */
   forget(name: string): void {
     this.cache.clear();
-    for (const t of this.ticks) delete t.forecasts[name];
+    this.columns.delete(name);
   }
 
-  /** Every candidate name seen in the window. */
+  /** Every candidate name with a forecast in the window. */
   names(): string[] {
-    const s = new Set<string>();
-    for (let i = this.start; i < this.ticks.length; i++)
-      for (const k of Object.keys((this.ticks[i] as ScoredTick).forecasts)) s.add(k);
-    return [...s];
+    const out: string[] = [];
+    for (const [name, column] of this.columns) {
+      for (let j = 0; j < this.size; j++)
+        if (Number.isFinite(column[this.slotOf(j)] as number)) {
+          out.push(name);
+          break;
+        }
+    }
+    return out;
   }
 
   /**
@@ -129,19 +159,21 @@ export class RollingScorecard {
   }
 
   private computeScore(name: string, alsoWith?: string): CandidateScore | null {
-    const size = this.ticks.length - this.start;
-    const y = new Float64Array(size);
-    const f = new Float64Array(size);
-    const d = new Float64Array(size);
+    const column = this.columns.get(name);
+    if (!column) return null;
+    const other = alsoWith === undefined ? undefined : this.columns.get(alsoWith);
+    if (alsoWith !== undefined && !other) return null;
+    const { scratchY: y, scratchF: f, scratchD: d } = this;
     let n = 0;
-    for (let i = this.start; i < this.ticks.length; i++) {
-      const t = this.ticks[i] as ScoredTick;
-      const v = t.forecasts[name];
-      if (v === undefined || !Number.isFinite(v)) continue;
-      if (alsoWith !== undefined && !Number.isFinite(t.forecasts[alsoWith] ?? Number.NaN)) continue;
-      y[n] = t.label;
+    for (let j = 0; j < this.size; j++) {
+      const slot = this.slotOf(j);
+      const v = column[slot] as number;
+      if (!Number.isFinite(v)) continue;
+      if (other && !Number.isFinite(other[slot] as number)) continue;
+      const label = this.labels[slot] as number;
+      y[n] = label;
       f[n] = v;
-      d[n] = (t.label * BP) ** 2 - ((t.label - v) * BP) ** 2;
+      d[n] = (label * BP) ** 2 - ((label - v) * BP) ** 2;
       n++;
     }
     if (n === 0) return null;
@@ -152,6 +184,37 @@ export class RollingScorecard {
       vsRandomWalk: { n, meanBp2: nw.mean, seBp2: nw.se, t: nw.se > 0 ? nw.mean / nw.se : 0 },
       slope: this.calibrationSlope(y.subarray(0, n), f.subarray(0, n), d.subarray(0, n)),
     };
+  }
+
+  /**
+   * loss(a) − loss(b) over the ticks where both forecast (null when there are none), each forecast
+   * multiplied by its scale (the scales they would be served at now; 1 by default).
+   */
+  lossDifference(a: string, b: string, scaleA = 1, scaleB = 1): LossDifference | null {
+    const key = `d:${a}:${b}:${scaleA}:${scaleB}`;
+    if (this.cache.has(key)) return this.cache.get(key) as LossDifference | null;
+    const r = this.computeLossDifference(a, b, scaleA, scaleB);
+    this.cache.set(key, r);
+    return r;
+  }
+
+  private computeLossDifference(a: string, b: string, scaleA: number, scaleB: number): LossDifference | null {
+    const columnA = a === RANDOM_WALK ? undefined : this.columns.get(a);
+    const columnB = b === RANDOM_WALK ? undefined : this.columns.get(b);
+    if ((a !== RANDOM_WALK && !columnA) || (b !== RANDOM_WALK && !columnB)) return null;
+    const d = this.scratchD;
+    let n = 0;
+    for (let j = 0; j < this.size; j++) {
+      const slot = this.slotOf(j);
+      const fa = columnA ? (columnA[slot] as number) : 0;
+      const fb = columnB ? (columnB[slot] as number) : 0;
+      if (!Number.isFinite(fa) || !Number.isFinite(fb)) continue;
+      const label = this.labels[slot] as number;
+      d[n++] = ((label - scaleA * fa) * BP) ** 2 - ((label - scaleB * fb) * BP) ** 2;
+    }
+    if (n === 0) return null;
+    const nw = neweyWestMean(d.subarray(0, n), this.hacLags);
+    return { n, meanBp2: nw.mean, seBp2: nw.se, t: nw.se > 0 ? nw.mean / nw.se : 0 };
   }
 
   /** b = Σ f·y / Σ f², its standard error from the Newey–West variance of the scores f·(y − b·f). */
@@ -172,31 +235,5 @@ export class RollingScorecard {
     }
     const se = neweyWestMean(scratch, this.hacLags).se / (ff / n);
     return { b, se, t: se > 0 ? b / se : 0, meanF2Bp2: ff / n };
-  }
-
-  /**
-   * loss(a) − loss(b) over the ticks where both forecast (null when there are none), each forecast
-   * multiplied by its scale (the scales they would be served at now; 1 by default).
-   */
-  lossDifference(a: string, b: string, scaleA = 1, scaleB = 1): LossDifference | null {
-    const key = `d:${a}:${b}:${scaleA}:${scaleB}`;
-    if (this.cache.has(key)) return this.cache.get(key) as LossDifference | null;
-    const r = this.computeLossDifference(a, b, scaleA, scaleB);
-    this.cache.set(key, r);
-    return r;
-  }
-
-  private computeLossDifference(a: string, b: string, scaleA: number, scaleB: number): LossDifference | null {
-    const d: number[] = [];
-    for (let i = this.start; i < this.ticks.length; i++) {
-      const t = this.ticks[i] as ScoredTick;
-      const fa = a === RANDOM_WALK ? 0 : t.forecasts[a];
-      const fb = b === RANDOM_WALK ? 0 : t.forecasts[b];
-      if (fa === undefined || fb === undefined || !Number.isFinite(fa) || !Number.isFinite(fb)) continue;
-      d.push(((t.label - scaleA * fa) * BP) ** 2 - ((t.label - scaleB * fb) * BP) ** 2);
-    }
-    if (d.length === 0) return null;
-    const nw = neweyWestMean(d, this.hacLags);
-    return { n: d.length, meanBp2: nw.mean, seBp2: nw.se, t: nw.se > 0 ? nw.mean / nw.se : 0 };
   }
 }
