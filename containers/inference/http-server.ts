@@ -11,6 +11,7 @@ import type { Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { z } from 'zod';
 import { symbolKeys } from '../../core/hot-state/keys.ts';
+import type { ArenaReport } from '../../core/scoring/candidate-arena.ts';
 import { integerParam, parseQuery } from '../../lambdas/shared/http/query-params.ts';
 import { requestUrl } from '../../lambdas/shared/http/request-url.ts';
 import { SseChannel } from '../../lambdas/shared/http/sse-channel.ts';
@@ -18,6 +19,27 @@ import type { InferenceService, ServedPrediction } from './inference-service.ts'
 
 export class InferenceMetrics {
   readonly registry = new Registry();
+  /** The arena whose candidates the candidate gauges read, when they are read (watchCandidates). */
+  private candidatesOf: (() => ArenaReport | undefined) | undefined;
+  readonly candidateRmseRatio = new Gauge({
+    name: 'inference_candidate_rmse_ratio',
+    help: "Each candidate's rolling RMSE ratio to the random walk over the arena's window (the oracle's too, locally)",
+    labelNames: ['candidate'],
+    registers: [this.registry],
+    // Registered before the two gauges below, so reading the registry sets all three first.
+    collect: () => this.readCandidates(),
+  });
+  readonly servedCandidate = new Gauge({
+    name: 'inference_served_candidate',
+    help: 'The candidate served (1) and the others (0)',
+    labelNames: ['candidate'],
+    registers: [this.registry],
+  });
+  readonly servedScale = new Gauge({
+    name: 'inference_served_scale',
+    help: "The scale the served candidate's forecast is multiplied by (its proven scale; 1 for the random walk)",
+    registers: [this.registry],
+  });
   readonly latency = new Histogram({
     name: 'inference_latency_seconds',
     help: 'From the 2 s tick to the prediction confirmed in Redis',
@@ -48,6 +70,25 @@ export class InferenceMetrics {
     labelNames: ['symbol'],
     registers: [this.registry],
   });
+
+  /** The candidate gauges read this arena report each time the registry is read (one symbol's). */
+  watchCandidates(report: () => ArenaReport | undefined): void {
+    this.candidatesOf = report;
+  }
+
+  private readCandidates(): void {
+    const report = this.candidatesOf?.();
+    if (!report) return;
+    this.candidateRmseRatio.reset();
+    this.servedCandidate.reset();
+    for (const [name, c] of Object.entries(report.candidates)) {
+      if (name === 'served') continue;
+      if (c.rmseRatioVsRandomWalk !== null)
+        this.candidateRmseRatio.set({ candidate: name }, c.rmseRatioVsRandomWalk);
+      if (name !== 'oracle') this.servedCandidate.set({ candidate: name }, name === report.served ? 1 : 0);
+    }
+    this.servedScale.set(report.servedScale);
+  }
 }
 
 function parseStreamEntry([id, fields]: [string, string[]]): Record<string, string> {

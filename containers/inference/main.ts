@@ -63,6 +63,7 @@ const service = new InferenceService({
   },
 });
 await service.init();
+metrics.watchCandidates(() => service.candidates(config[SYMBOLS][0] as string));
 const http = await startInferenceHttp(service, redis, metrics, config[HTTP_PORT], config[HTTP_HOST]);
 publish = http.publish;
 service.start();
@@ -78,6 +79,20 @@ const emf = new PrometheusEmfBridge(
       unit: MetricUnit.Count,
       byLabel: 'flag',
     },
+    // Every candidate's rolling score and which one is served (the first symbol's arena).
+    {
+      prometheus: 'inference_candidate_rmse_ratio',
+      emf: 'CandidateRmseRatio',
+      unit: MetricUnit.NoUnit,
+      byLabel: 'candidate',
+    },
+    {
+      prometheus: 'inference_served_candidate',
+      emf: 'ServedCandidate',
+      unit: MetricUnit.NoUnit,
+      byLabel: 'candidate',
+    },
+    { prometheus: 'inference_served_scale', emf: 'ServedScale', unit: MetricUnit.NoUnit },
   ],
   () => {
     const fresh = service.servedCount - reportedUpTo;
