@@ -646,10 +646,7 @@ export class LocalPipeline {
         });
       }
     }
-    this.staleAtEnd = this.store
-      ? ((await this.store.readBookTop(this.options.symbols[0] as string, 1).catch(() => undefined))?.stale ??
-        null)
-      : null;
+    this.staleAtEnd = this.store ? await this.staleAtStop(this.store) : null;
     await Promise.all(this.eventSources.map((s) => s.stop()));
     await this.aggregator?.stop();
     await this.reanchors?.stop();
@@ -696,6 +693,14 @@ export class LocalPipeline {
     };
     for (const [name, thread] of Object.entries(threads)) if (thread?.loopDelay) out[name] = thread.loopDelay;
     return out;
+  }
+
+  /** Why the book is not fresh at the stop: a book never anchored is not a fresh one. */
+  private async staleAtStop(store: RedisHotState): Promise<string | null> {
+    const top = await store.readBookTop(this.options.symbols[0] as string, 1).catch(() => undefined);
+    if (!top) return 'unreadable';
+    if (top.epoch === 0) return 'no-book';
+    return top.stale ?? null;
   }
 
   private async countBronzeObjects(): Promise<number> {

@@ -23,7 +23,7 @@ export interface RunSummary {
     depth20Checks: number;
     depth20Mismatches: number;
     diffsApplied: number;
-    /** Why the book is stale when the run ends (null: it is not). */
+    /** Why the book is stale when the run ends ('no-book': never anchored; null: fresh). */
     staleAtEnd: string | null;
     /** Whole-book comparisons with the venue (every level a snapshot holds), made at the end. */
     fullBookChecks: number;
