@@ -32,53 +32,55 @@ export interface TapeOrderStats {
   lastTimeUs: number | undefined;
 }
 
-interface Item {
-  sortUs: number;
-  seq: number;
-  event: TapeEvent;
-}
+/**
+ * The reorder window: events sorted by (sortUs, arrival), kept in two parallel arrays from `head` on.
+ * Records arrive nearly in order (a few milliseconds apart at most, but for the odd late one), so an
+ * insertion walks back a step or two from the end: cheaper than a heap, and no wrapper object per
+ * event. Ties keep arrival order (an insertion goes after every equal key).
+ */
+class ReorderWindow {
+  private keys: number[] = [];
+  private events: (TapeEvent | undefined)[] = [];
+  private head = 0;
 
-/** A binary min-heap on (sortUs, seq). */
-class ItemHeap {
-  private readonly a: Item[] = [];
   get size(): number {
-    return this.a.length;
+    return this.keys.length - this.head;
   }
-  peek(): Item | undefined {
-    return this.a[0];
+
+  /** The smallest key, or undefined when empty. */
+  peekKey(): number | undefined {
+    return this.head < this.keys.length ? this.keys[this.head] : undefined;
   }
-  push(x: Item): void {
-    const a = this.a;
-    a.push(x);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!less(x, a[p] as Item)) break;
-      a[i] = a[p] as Item;
-      i = p;
+
+  push(key: number, event: TapeEvent): void {
+    const keys = this.keys;
+    const events = this.events;
+    let i = keys.length;
+    keys.push(key);
+    events.push(event);
+    while (i > this.head && (keys[i - 1] as number) > key) {
+      keys[i] = keys[i - 1] as number;
+      events[i] = events[i - 1];
+      i--;
     }
-    a[i] = x;
+    keys[i] = key;
+    events[i] = event;
   }
-  pop(): Item | undefined {
-    const a = this.a;
-    const top = a[0];
-    const last = a.pop();
-    if (a.length === 0 || last === undefined) return top;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= a.length) break;
-      const r = l + 1;
-      const c = r < a.length && less(a[r] as Item, a[l] as Item) ? r : l;
-      if (!less(a[c] as Item, last)) break;
-      a[i] = a[c] as Item;
-      i = c;
+
+  /** Removes and returns the event with the smallest key (call only when not empty). */
+  shift(): TapeEvent {
+    const event = this.events[this.head] as TapeEvent;
+    this.events[this.head] = undefined;
+    this.head++;
+    // Drop the released prefix now and then (amortised O(1) per event).
+    if (this.head >= 4096 && this.head * 2 >= this.keys.length) {
+      this.keys = this.keys.slice(this.head);
+      this.events = this.events.slice(this.head);
+      this.head = 0;
     }
-    a[i] = last;
-    return top;
+    return event;
   }
 }
-const less = (x: Item, y: Item) => x.sortUs < y.sortUs || (x.sortUs === y.sortUs && x.seq < y.seq);
 
 const toNumber = (m: number) => mantissaToNumber(m, RECORD_EXPONENT);
 
@@ -100,10 +102,9 @@ export class TapeOrder {
     firstTimeUs: undefined,
     lastTimeUs: undefined,
   };
-  private readonly heap = new ItemHeap();
+  private readonly window = new ReorderWindow();
   private readonly windowUs: number;
   private symbol: string | undefined;
-  private seq = 0;
   private offsetUs = 0;
   private maxSortUs = Number.NEGATIVE_INFINITY;
   private emittedUs = Number.NEGATIVE_INFINITY;
@@ -180,7 +181,7 @@ export class TapeOrder {
       }
       sortUs = this.emittedUs;
     }
-    this.heap.push({ sortUs, seq: this.seq++, event });
+    this.window.push(sortUs, event);
     if (sortUs > this.maxSortUs) this.maxSortUs = sortUs;
     this.release(this.maxSortUs - this.windowUs, out);
     return out;
@@ -193,10 +194,10 @@ export class TapeOrder {
   }
 
   private release(untilUs: number, out: TapeEvent[]): void {
-    for (let top = this.heap.peek(); top && top.sortUs <= untilUs; top = this.heap.peek()) {
-      this.heap.pop();
-      this.emittedUs = top.sortUs;
-      const e = top.event;
+    const window = this.window;
+    for (let key = window.peekKey(); key !== undefined && key <= untilUs; key = window.peekKey()) {
+      const e = window.shift();
+      this.emittedUs = key;
       if (e.kind === 'diff' || e.kind === 'trade') {
         this.stats.firstTimeUs ??= e.timeUs;
         this.stats.lastTimeUs = e.timeUs;
