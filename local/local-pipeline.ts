@@ -219,6 +219,9 @@ export class LocalPipeline {
   private idsAfter: StoredIds | undefined;
   private truthTimer: NodeJS.Timeout | undefined;
   private startedAtMs = 0;
+  /** The process' CPU when the market started (the end of start()), and what the run used by the stop. */
+  private runCpu: { at: NodeJS.CpuUsage; wallMs: number } | undefined;
+  private runResources: RunSummary['resources'] = null;
   /** The event-loop delay of this thread: what runs here has no thread of its own. */
   private readonly runtimeLoop = watchLoopDelay();
   /** Gaps, re-anchors and connection events, newest last (bounded), for the dashboard. */
@@ -484,6 +487,7 @@ export class LocalPipeline {
       (notice) => this.event(notice.kind, notice.detail),
     );
     if (this.venue) this.truthTimer = setInterval(() => void this.checkAgainstVenue(), TRUTH_CHECK_MS);
+    this.runCpu = { at: process.cpuUsage(), wallMs: Date.now() };
   }
 
   /** What inference tells of each prediction served or scored and each switch: the dashboard's series. */
@@ -601,6 +605,7 @@ export class LocalPipeline {
     // The market first: at --speed max it would otherwise keep producing (hours of market time)
     // while everything below flushes, drains and audits it.
     await this.venue?.stopMarket().catch(() => {});
+    this.runResources = this.resourcesSinceMarketStart();
     clearInterval(this.truthTimer);
     await this.inference?.stop();
     const flushed = (await this.ingestor?.stop()) ?? true;
@@ -678,6 +683,20 @@ export class LocalPipeline {
         latency: [],
       }
     );
+  }
+
+  /** CPU of the whole process (every thread) from the market's start to the stop: what the work costs. */
+  private resourcesSinceMarketStart(): RunSummary['resources'] {
+    if (!this.runCpu) return null;
+    const used = process.cpuUsage(this.runCpu.at);
+    const cpuS = (used.user + used.system) / 1e6;
+    const wallS = (Date.now() - this.runCpu.wallMs) / 1000;
+    return {
+      cpuS: Math.round(cpuS * 10) / 10,
+      wallS: Math.round(wallS * 10) / 10,
+      cores: Math.round((cpuS / wallS) * 100) / 100,
+      maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    };
   }
 
   /** Every service thread's event-loop delay, and this thread's. */
@@ -849,6 +868,7 @@ export class LocalPipeline {
         recordsPut: i?.publisher.recordsPut ?? 0,
         recordsFailed: i?.publisher.recordsFailed ?? 0,
         framesPut: i?.publisher.framesPut ?? 0,
+        bytesPut: i?.publisher.bytesPut ?? 0,
       },
       book: {
         gapsDetected: a.gapsDetected,
@@ -885,6 +905,7 @@ export class LocalPipeline {
         inferenceP99: this.inference?.report?.latencyP99Ms ?? null,
       },
       eventLoopDelayMs: this.loopDelays(),
+      resources: this.runResources,
       bronze: {
         objects: f.bronzeObjects,
         tradeIdGaps: this.tradeAudit ? tradeIdGapFigure(this.tradeAudit) : null,

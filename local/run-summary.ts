@@ -11,7 +11,13 @@ export interface RunSummary {
   durationS: number;
   source: string;
   frames: { received: number; decoded: number; decodeErrors: number };
-  kinesis: { recordsPut: number; recordsFailed: number; framesPut: number };
+  kinesis: {
+    recordsPut: number;
+    recordsFailed: number;
+    framesPut: number;
+    /** Record payload bytes written (what Kinesis' per-shard 1 MB/s write limit counts). */
+    bytesPut: number;
+  };
   book: {
     /** Sequence gaps the aggregator found in the depth stream (each requests a re-anchor). */
     gapsDetected: number;
@@ -116,6 +122,11 @@ export interface RunSummary {
    * (docs/adr/0140).
    */
   eventLoopDelayMs: Record<string, LoopDelay>;
+  /**
+   * CPU of the whole process (all threads, user + system) from the market's start to the stop, the
+   * wall time between, their ratio (cores busy) and the peak resident memory; null if it never started.
+   */
+  resources: { cpuS: number; wallS: number; cores: number; maxRssMb: number } | null;
   bronze: {
     objects: number;
     /**

@@ -79,6 +79,8 @@ export class KinesisPublisher {
   recordsPut = 0;
   recordsFailed = 0;
   framesPut = 0;
+  /** Record payload bytes written (what Kinesis' per-shard 1 MB/s write limit counts). */
+  bytesPut = 0;
   framesRefused = 0;
 
   constructor(private readonly o: KinesisPublisherOptions) {
@@ -250,6 +252,7 @@ export class KinesisPublisher {
     this.buffered -= frameBytes;
     this.recordsPut++;
     this.framesPut += record.frames;
+    this.bytesPut += record.data.length;
     this.o.metrics.recordsPut.inc({ stream: stream.kind });
     this.o.metrics.framesPut.inc({ stream: stream.kind }, record.frames);
     this.updatePressure();

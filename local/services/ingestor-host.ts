@@ -25,6 +25,7 @@ export interface IngestorReport {
     recordsPut: number;
     recordsFailed: number;
     framesPut: number;
+    bytesPut: number;
     framesRefused: number;
     bufferedBytes: number;
   };
@@ -78,6 +79,7 @@ hostService<IngestorHostConfig, IngestorReport>(async ({ config, log, emit }) =>
           recordsPut: p.recordsPut,
           recordsFailed: p.recordsFailed,
           framesPut: p.framesPut,
+          bytesPut: p.bytesPut,
           framesRefused: p.framesRefused,
           bufferedBytes: p.bufferedBytes,
         },
