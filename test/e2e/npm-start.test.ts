@@ -117,7 +117,8 @@ describe('npm start, end to end', () => {
       expect(s.latencyMs.inferenceP99).not.toBeNull();
       expect(s.aggregator.deadLetters).toBe(0);
       // Served vectors against a replay of bronze: every one has its offline twin, and the book
-      // features at each instant are identical. Windowed book-flow features may differ only after a
+      // features at each instant are identical. Windowed book-flow features (flows, returns, volatility,
+      // averaged imbalances) may differ only after a
       // swapped pair of diffs that straddled two batches (a busy machine splits batches): live then
       // had no book until the re-anchor, while the replay, in exchange-time order, applied both.
       // Trade features may miss trades still in flight on their stream when inference served.
@@ -125,7 +126,7 @@ describe('npm start, end to end', () => {
       expect(parity.served).toBe(s.predictions.count);
       expect(parity.missingOffline).toBe(0);
       for (const name of Object.keys(parity.differingByFeature))
-        expect(name).toMatch(/^(ofi|ret|rv|tfi|trade_count)_/);
+        expect(name).toMatch(/^(ofi|ret|rv|tfi|trade_count)_|_avg_\d+s$/);
       expect(output).toContain('dashboard: http://127.0.0.1:');
     },
     E2E_TIMEOUT_MS,
