@@ -57,6 +57,11 @@ export interface BookAnchoring {
     asks: readonly Level[],
   ): Promise<void>;
   deleteTemporary(symbol: string, token: string): Promise<void>;
-  /** Puts the temporary book of `token` live in one atomic step, if the lock and the log allow. */
+  /**
+   * Puts the temporary book of `token` live in one atomic step, if the lock and the log allow; the
+   * book it replaced is kept aside (expiring by itself) until `dropRetired`.
+   */
   swap(symbol: string, token: string, request: SwapRequest): Promise<SwapOutcome>;
+  /** Frees the book a swap of `token` replaced, off the swap's round trip. */
+  dropRetired(symbol: string, token: string): Promise<void>;
 }

@@ -163,6 +163,8 @@ export class ReAnchor {
           return { status: 'lost-lock', symbol };
         }
         if (outcome.status === 'swapped') {
+          // The replaced book expires by itself if this fails: nothing to report to the caller.
+          await a.dropRetired(symbol, token).catch(() => {});
           this.o.snapshots.anchored?.(symbol, book.updateId);
           return {
             status: 'swapped',

@@ -177,7 +177,9 @@ return {m[1] or '0', m[2] or '0', m[3] or '', m[4] or '0',
  * releases the lock. Returns {1, epoch, µs the script ran by Redis' clock}.
  * Live keys are replaced by RENAME, never cleared first: a reader sees the old book or the new one,
  * nothing in between. RENAME over the live key would free the old book inside this script
- * (milliseconds for 5000 levels); moving it aside and UNLINKing it frees it on Redis' background thread.
+ * (milliseconds for 5000 levels), so the old book is moved aside (`retired*`, with a TTL) and the
+ * caller UNLINKs it once it has the reply: freeing it on Redis' background thread from inside the
+ * script kept a core busy while the reply was on its way (the swap's round-trip tail on 2 cores).
  */
 export const SWAP_BOOK = namedScript({
   keys: [
@@ -198,7 +200,7 @@ export const SWAP_BOOK = namedScript({
     'reanchorLock',
     'featureState',
   ],
-  args: ['token', 'lastLogId', 'updateId', 'eventTimeUs', 'nowUs', 'featureStateJson'],
+  args: ['token', 'lastLogId', 'updateId', 'eventTimeUs', 'nowUs', 'featureStateJson', 'retiredTtlMs'],
   body: `
 local started = redis.call('TIME')
 if redis.call('GET', K.reanchorLock) ~= A.token then return {-1} end
@@ -211,13 +213,16 @@ for _, side in ipairs({
   {K.bidQty, K.tmpBidQty, K.retiredBidQty}, {K.askQty, K.tmpAskQty, K.retiredAskQty},
 }) do
   local live, tmp, retired = side[1], side[2], side[3]
-  if redis.call('EXISTS', live) == 1 then redis.call('RENAME', live, retired) end
+  if redis.call('EXISTS', live) == 1 then
+    redis.call('RENAME', live, retired)
+    -- Freed after the reply (BookAnchoring.dropRetired); expires by itself if nobody does.
+    redis.call('PEXPIRE', retired, A.retiredTtlMs)
+  end
   if redis.call('EXISTS', tmp) == 1 then
     redis.call('RENAME', tmp, live)
     -- Temporary keys expire in case their re-anchor dies; the live book must not.
     redis.call('PERSIST', live)
   end
-  redis.call('UNLINK', retired)
 end
 local m = redis.call('HMGET', K.meta, 'version', 'epoch')
 local version = tonumber(m[1] or '0') + 1

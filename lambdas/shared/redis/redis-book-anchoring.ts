@@ -111,6 +111,11 @@ export class RedisBookAnchoring implements BookAnchoring {
     await this.redis.del(temp.bids, temp.asks, temp.bidQty, temp.askQty);
   }
 
+  async dropRetired(symbol: string, token: string): Promise<void> {
+    const retired = symbolKeys(symbol).retired(token);
+    await this.redis.unlink(retired.bids, retired.asks, retired.bidQty, retired.askQty);
+  }
+
   async swap(symbol: string, token: string, r: SwapRequest): Promise<SwapOutcome> {
     const k = symbolKeys(symbol);
     const reply = await this.redis.reanchorSwap(
@@ -123,6 +128,7 @@ export class RedisBookAnchoring implements BookAnchoring {
           eventTimeUs: r.eventTimeUs,
           nowUs: r.nowUs,
           featureStateJson: r.featureStateJson,
+          retiredTtlMs: TEMP_TTL_MS,
         },
       ),
     );
