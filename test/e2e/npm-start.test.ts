@@ -117,10 +117,10 @@ describe('npm start, end to end', () => {
       expect(s.latencyMs.inferenceP99).not.toBeNull();
       expect(s.aggregator.deadLetters).toBe(0);
       // Served vectors against a replay of bronze: every one has its offline twin, and the book
-      // features at each instant are identical. Windowed book-flow features (flows, returns, volatility,
-      // averaged imbalances) may differ only after a
-      // swapped pair of diffs that straddled two batches (a busy machine splits batches): live then
-      // had no book until the re-anchor, while the replay, in exchange-time order, applied both.
+      // features at each instant are identical. Windowed book features (flows, returns, volatility,
+      // averaged imbalances) may differ only after a swapped pair of diffs that straddled two batches
+      // (a busy machine splits batches): live then had no book until the re-anchor, while the
+      // replay, in exchange-time order, applied both.
       // Trade features may miss trades still in flight on their stream when inference served.
       const parity = s.featureParity as NonNullable<typeof s.featureParity>;
       expect(parity.served).toBe(s.predictions.count);
