@@ -29,6 +29,12 @@ function scope(): string {
   return s;
 }
 
+/**
+ * A deadline for a hung venue, not a figure: forty 5000-level snapshots at once take seconds each
+ * on a busy machine, and one that timed out would be counted as neither sent nor deferred.
+ */
+const REQUEST_TIMEOUT_MS = 120_000;
+
 beforeAll(async () => {
   venue = await startVenue({
     source: { kind: 'sim', seed: 3, speed: 1, symbols: ['BTCUSDT'] },
@@ -42,19 +48,19 @@ afterAll(async () => {
   await venue?.close();
 });
 
-describe('shared REST limiter', () => {
+describe('shared REST limiter', { timeout: 240_000 }, () => {
   it('stops a storm of deep snapshots at the shared allowance: no 429, no 418 (without it: both)', async () => {
     const shared = scope();
     const a = new BinanceRestClient(
       venue.restUrl,
-      10_000,
+      REQUEST_TIMEOUT_MS,
       undefined,
       new RedisRestLimiter(redis, { scope: shared }),
       () => NOW_MS,
     );
     const b = new BinanceRestClient(
       venue.restUrl,
-      10_000,
+      REQUEST_TIMEOUT_MS,
       undefined,
       new RedisRestLimiter(other, { scope: shared }),
       () => NOW_MS,
@@ -104,14 +110,14 @@ describe('shared REST limiter', () => {
       while (outsider.counters.requests < 24) await outsider.depthRaw('BTCUSDT', 5000);
       const poller = new BinanceRestClient(
         local.restUrl,
-        10_000,
+        REQUEST_TIMEOUT_MS,
         undefined,
         new RedisRestLimiter(redis, { scope: shared }),
         () => NOW_MS,
       );
       const backfill = new BinanceRestClient(
         local.restUrl,
-        10_000,
+        REQUEST_TIMEOUT_MS,
         undefined,
         new RedisRestLimiter(other, { scope: shared }),
         () => NOW_MS,
