@@ -3,7 +3,10 @@
  * 15, so a developer's data is never touched). The 2024 recording's message mix (depth diffs,
  * trades, bookTicker as bestBidAsk) is encoded to SBE, packed into frame envelopes per stream as the
  * ingestor writes them, grouped into Kinesis batches, anchored from the recorded REST snapshot,
- * then timed through Aggregator.process. Prints one JSON line.
+ * then timed through Aggregator.process. BENCH_SYMBOLS=N (default 1) carries the same recording for N
+ * symbols (BTCUSDT, SYM1USDT…), interleaved frame by frame in the same streams as one shard would
+ * hold them, each anchored from the same snapshot, to show how the aggregator's rate and Redis'
+ * memory grow with symbols. Prints one JSON line.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,19 +37,34 @@ if (!files.every(existsSync) || !existsSync(snapshotFile)) {
   process.exit(2);
 }
 
-// The recording, in order, as SBE frames tagged with their stream.
+const symbolCount = Number(process.env.BENCH_SYMBOLS ?? 1);
+if (!Number.isInteger(symbolCount) || symbolCount < 1) {
+  console.error(`BENCH_SYMBOLS=${process.env.BENCH_SYMBOLS} is not a positive integer.`);
+  process.exit(2);
+}
+const symbols = ['BTCUSDT', ...Array.from({ length: symbolCount - 1 }, (_, i) => `SYM${i + 1}USDT`)];
+
+// The recording, in order, as SBE frames tagged with their stream (once per symbol).
 type Stream = 'depth' | 'trade' | 'bba';
 const frames: { stream: Stream; bytes: Uint8Array; levels: number }[] = [];
 let lastTimeUs = 0;
 for (const file of files) {
   for await (const line of readRecording(file)) {
     if (line.stream === 'rest:depth') continue;
-    const m = jsonToSbe(line.payload as JsonStreamMessage, lastTimeUs);
+    const payload = line.payload as JsonStreamMessage;
+    const m = jsonToSbe(payload, lastTimeUs);
+    const previousTimeUs = lastTimeUs;
     lastTimeUs = m.eventTimeUs;
     const stream: Stream =
       m.templateId === TemplateId.DepthDiff ? 'depth' : m.templateId === TemplateId.Trades ? 'trade' : 'bba';
     const levels = m.templateId === TemplateId.DepthDiff ? m.bids.length + m.asks.length : 0;
-    frames.push({ stream, bytes: encodeMessage(m), levels });
+    for (const symbol of symbols) {
+      const bytes =
+        symbol === 'BTCUSDT'
+          ? encodeMessage(m)
+          : encodeMessage(jsonToSbe({ ...payload, s: symbol } as JsonStreamMessage, previousTimeUs));
+      frames.push({ stream, bytes, levels });
+    }
   }
 }
 
@@ -86,21 +104,24 @@ for (const s of ['depth', 'trade', 'bba'] as const) sealBatch(s);
 
 const redis = new Redis(process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/15');
 const dropState = async () => {
-  const keys = await redis.keys('*{BTCUSDT}*');
-  if (keys.length > 0) await redis.del(...keys);
+  for (const symbol of symbols) {
+    const keys = await redis.keys(`*{${symbol}}*`);
+    if (keys.length > 0) await redis.del(...keys);
+  }
 };
 await dropState();
 const nowUs = () => Math.floor((performance.timeOrigin + performance.now()) * 1000);
 const store = new RedisHotState(redis);
 const aggregator = new Aggregator(store, new WasmSbeDecoder(), nowUs);
 
-// Anchor: the first depth batch finds no book and is logged; the recorded REST snapshot syncs it.
-const [firstDepth] = batches.filter((b) => b.stream === 'depth');
-await aggregator.process(firstDepth?.records ?? []);
+// Anchor: the first depth batches (as many diffs per symbol as one batch holds for one) find no book
+// and are logged; the recorded REST snapshot syncs each symbol.
+const warmUp = new Set(batches.filter((b) => b.stream === 'depth').slice(0, symbolCount));
+for (const b of warmUp) await aggregator.process(b.records);
 const raw = JSON.parse(readFileSync(snapshotFile, 'utf8'));
 const toLevels = (l: [string, string][]) =>
   l.map(([p, q]) => [parseDecimalMantissa(p, -8), parseDecimalMantissa(q, -8)] as const);
-const anchored = await new ReAnchor({
+const reAnchor = new ReAnchor({
   redis,
   decoder: new WasmSbeDecoder(),
   snapshots: {
@@ -111,8 +132,11 @@ const anchored = await new ReAnchor({
     }),
   },
   nowUs,
-}).run('BTCUSDT');
-if (anchored.status !== 'swapped') throw new Error(`could not anchor: ${anchored.status}`);
+});
+for (const symbol of symbols) {
+  const anchored = await reAnchor.run(symbol);
+  if (anchored.status !== 'swapped') throw new Error(`could not anchor ${symbol}: ${anchored.status}`);
+}
 
 let events = 0;
 let levels = 0;
@@ -121,7 +145,7 @@ let timed = 0;
 let diffsApplied = 0;
 const started = performance.now();
 for (const b of batches) {
-  if (b === firstDepth) continue;
+  if (warmUp.has(b)) continue;
   const outcome = await aggregator.process(b.records);
   events += b.frames;
   levels += b.levels;
@@ -132,12 +156,18 @@ for (const b of batches) {
 }
 const seconds = (performance.now() - started) / 1000;
 const top = await store.readBookTop('BTCUSDT', 1);
+// Redis memory per symbol: every key of the symbol (MEMORY USAGE), averaged.
+let redisBytes = 0;
+for (const symbol of symbols) {
+  for (const key of await redis.keys(`*{${symbol}}*`)) redisBytes += (await redis.memory('USAGE', key)) ?? 0;
+}
 await dropState();
 await redis.quit();
 
 console.log(
   JSON.stringify({
     bench: 'aggregate',
+    symbols: symbolCount,
     eventsPerS: Math.round(events / seconds),
     levelUpdatesPerS: Math.round(levels / seconds),
     redisRoundTripsPerBatch: Math.round((roundTrips / timed) * 100) / 100,
@@ -147,5 +177,6 @@ console.log(
     diffsApplied,
     finalUpdateId: top.updateId,
     seconds: Math.round(seconds * 100) / 100,
+    redisBytesPerSymbol: Math.round(redisBytes / symbolCount),
   }),
 );
