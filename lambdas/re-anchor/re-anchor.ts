@@ -68,6 +68,8 @@ export interface ReAnchorOptions {
   snapshotRetryMs?: number;
   /** Catch-up rounds when diffs keep arriving between replay and swap. @default 20 */
   maxCatchUps?: number;
+  /** Newer snapshots taken when a diff is lost while catching up. @default 3 */
+  maxResyncs?: number;
 }
 
 export type ReAnchorResult =
@@ -139,70 +141,79 @@ export class ReAnchor {
     if (token === undefined) return { status: 'locked', symbol };
     try {
       const feed = await this.featureFeed(symbol);
-      let { book, lastLogId, replayed, snapshots, snapshotLimit, features, lastTimeUs } =
-        await this.syncedBook(symbol, feed);
-      await a.deleteTemporary(symbol, token);
-      await a.writeTemporary(symbol, token, book.bids.top(book.bids.size), book.asks.top(book.asks.size));
-      for (let catchUps = 0; catchUps <= (this.o.maxCatchUps ?? 20); catchUps++) {
-        if (book.isCrossed())
-          throw new ReAnchorError(`The rebuilt ${symbol} book is crossed at ${book.updateId}.`);
-        // Everything the call needs is made before the clock starts: swapMs is the round trip alone.
-        const featureJson = features ? JSON.stringify(features.toJSON()) : '';
-        const nowUs = this.o.nowUs();
-        const swapStarted = performance.now();
-        const outcome = await a.swap(symbol, token, {
-          lastLogId,
-          updateId: book.updateId,
-          eventTimeUs: lastTimeUs,
-          nowUs,
-          featureStateJson: featureJson,
-        });
-        const swapMs = performance.now() - swapStarted;
-        if (outcome.status === 'lost-lock') {
-          await a.deleteTemporary(symbol, token);
-          return { status: 'lost-lock', symbol };
-        }
-        if (outcome.status === 'swapped') {
-          // The replaced book expires by itself if this fails: nothing to report to the caller.
-          await a.dropRetired(symbol, token).catch(() => {});
-          this.o.snapshots.anchored?.(symbol, book.updateId);
-          return {
-            status: 'swapped',
-            symbol,
+      let snapshotsTaken = 0;
+      // A diff lost after the snapshot (while catching up) needs a newer snapshot, not a retry later:
+      // at a high gap rate a backed-off retry would never catch up.
+      sync: for (let resyncs = 0; ; resyncs++) {
+        let { book, lastLogId, replayed, snapshots, snapshotLimit, features, lastTimeUs } =
+          await this.syncedBook(symbol, feed);
+        snapshotsTaken += snapshots;
+        await a.deleteTemporary(symbol, token);
+        await a.writeTemporary(symbol, token, book.bids.top(book.bids.size), book.asks.top(book.asks.size));
+        for (let catchUps = 0; catchUps <= (this.o.maxCatchUps ?? 20); catchUps++) {
+          if (book.isCrossed())
+            throw new ReAnchorError(`The rebuilt ${symbol} book is crossed at ${book.updateId}.`);
+          // Everything the call needs is made before the clock starts: swapMs is the round trip alone.
+          const featureJson = features ? JSON.stringify(features.toJSON()) : '';
+          const nowUs = this.o.nowUs();
+          const swapStarted = performance.now();
+          const outcome = await a.swap(symbol, token, {
+            lastLogId,
             updateId: book.updateId,
-            epoch: outcome.epoch,
-            levels: book.bids.size + book.asks.size,
-            replayed,
-            catchUps,
-            snapshots,
-            snapshotLimit,
-            durationMs: performance.now() - started,
-            swapMs,
-            swapServerMs: outcome.serverMs,
-          };
-        }
-        // Diffs arrived after the replay: apply them to the book and the temporary keys, then retry.
-        const newer = await this.readLog(symbol, lastLogId);
-        const bids = new Map<number, number>();
-        const asks = new Map<number, number>();
-        newer.entries.sort((a, b) => a.diff.firstUpdateId - b.diff.firstUpdateId);
-        for (const entry of newer.entries) {
-          const { diff } = entry;
-          const verdict = book.apply(diff);
-          if (verdict === 'gap') {
-            throw new ReAnchorError(`A diff is missing after ${book.updateId} while catching up ${symbol}.`);
+            eventTimeUs: lastTimeUs,
+            nowUs,
+            featureStateJson: featureJson,
+          });
+          const swapMs = performance.now() - swapStarted;
+          if (outcome.status === 'lost-lock') {
+            await a.deleteTemporary(symbol, token);
+            return { status: 'lost-lock', symbol };
           }
-          if (verdict !== 'apply') continue;
-          replayed++;
-          lastTimeUs = entry.timeUs;
-          if (features && feed) feedFeatures(features, feed.fedThroughId, book, entry);
-          for (const [p, q] of diff.bids) bids.set(p, q);
-          for (const [p, q] of diff.asks) asks.set(p, q);
+          if (outcome.status === 'swapped') {
+            // The replaced book expires by itself if this fails: nothing to report to the caller.
+            await a.dropRetired(symbol, token).catch(() => {});
+            this.o.snapshots.anchored?.(symbol, book.updateId);
+            return {
+              status: 'swapped',
+              symbol,
+              updateId: book.updateId,
+              epoch: outcome.epoch,
+              levels: book.bids.size + book.asks.size,
+              replayed,
+              catchUps,
+              snapshots: snapshotsTaken,
+              snapshotLimit,
+              durationMs: performance.now() - started,
+              swapMs,
+              swapServerMs: outcome.serverMs,
+            };
+          }
+          // Diffs arrived after the replay: apply them to the book and the temporary keys, then retry.
+          const newer = await this.readLog(symbol, lastLogId);
+          const bids = new Map<number, number>();
+          const asks = new Map<number, number>();
+          newer.entries.sort((a, b) => a.diff.firstUpdateId - b.diff.firstUpdateId);
+          for (const entry of newer.entries) {
+            const { diff } = entry;
+            const verdict = book.apply(diff);
+            if (verdict === 'gap') {
+              if (resyncs < (this.o.maxResyncs ?? 3)) continue sync;
+              throw new ReAnchorError(
+                `A diff is missing after ${book.updateId} while catching up ${symbol}.`,
+              );
+            }
+            if (verdict !== 'apply') continue;
+            replayed++;
+            lastTimeUs = entry.timeUs;
+            if (features && feed) feedFeatures(features, feed.fedThroughId, book, entry);
+            for (const [p, q] of diff.bids) bids.set(p, q);
+            for (const [p, q] of diff.asks) asks.set(p, q);
+          }
+          await a.writeTemporary(symbol, token, [...bids], [...asks]);
+          lastLogId = newer.lastId ?? lastLogId;
         }
-        await a.writeTemporary(symbol, token, [...bids], [...asks]);
-        lastLogId = newer.lastId ?? lastLogId;
+        throw new ReAnchorError(`Diffs kept arriving faster than ${symbol} could be swapped in.`);
       }
-      throw new ReAnchorError(`Diffs kept arriving faster than ${symbol} could be swapped in.`);
     } catch (error) {
       await a.deleteTemporary(symbol, token).catch(() => {});
       if (error instanceof RequestDeferredError) {

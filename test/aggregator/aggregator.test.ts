@@ -9,7 +9,9 @@ import { featureValue, featureVectorFromJSON } from '../../core/features/feature
 import { symbolKeys } from '../../core/hot-state/keys.ts';
 import { encodeBestBidAsk, encodeTrades } from '../../core/sbe/encoder.ts';
 import { Aggregator } from '../../lambdas/aggregator/aggregator.ts';
+import type { BookAnchoring } from '../../lambdas/re-anchor/book-anchoring.ts';
 import { ReAnchor } from '../../lambdas/re-anchor/re-anchor.ts';
+import { RedisBookAnchoring } from '../../lambdas/shared/redis/redis-book-anchoring.ts';
 import { RedisHotState } from '../../lambdas/shared/redis/redis-hot-state.ts';
 import { WasmSbeDecoder } from '../../native/wasm-decoder.ts';
 import { DepthFeed, type FeedDiff, toRecords } from '../support/depth-feed.ts';
@@ -153,6 +155,42 @@ describe('aggregator and re-anchor on a real Redis', () => {
     expect((await reanchor.run(symbol)).status).toBe('swapped');
     await expectBookEqualsTruth(store, feed);
     expect(await redis.xlen(symbolKeys(symbol).reanchorRequests)).toBe(2);
+  });
+
+  it('takes a newer snapshot at once when a diff is lost while it catches up, and swaps a whole book', async () => {
+    const { feed, store, aggregator } = setUp(5);
+    await aggregator.process(toRecords(feed.take(5).map((d) => d.frame)));
+    // While the first synced book is being written, the feed goes on and loses a diff: the swap is
+    // refused (the log moved), and catching up meets the hole.
+    const redisAnchoring = new RedisBookAnchoring(redis);
+    let lost: FeedDiff | undefined;
+    const anchoring: BookAnchoring = Object.assign(Object.create(redisAnchoring) as BookAnchoring, {
+      writeTemporary: async (...args: Parameters<BookAnchoring['writeTemporary']>) => {
+        await redisAnchoring.writeTemporary(...args);
+        if (lost) return;
+        const diffs = feed.take(30);
+        lost = diffs[10];
+        await aggregator.process(toRecords(diffs.filter((d) => d !== lost).map((d) => d.frame)));
+      },
+    });
+    const snapshotIds: number[] = [];
+    const reanchor = new ReAnchor({
+      anchoring,
+      decoder: new WasmSbeDecoder(),
+      snapshots: {
+        depth: async () => {
+          snapshotIds.push(feed.truth.updateId);
+          return feed.snapshotAt(feed.truth.updateId);
+        },
+      },
+      nowUs,
+      snapshotRetryMs: 10,
+    });
+    const result = await reanchor.run(symbol);
+    expect(result).toMatchObject({ status: 'swapped', snapshots: 2 });
+    // The second snapshot is from after the lost diff.
+    expect(snapshotIds[1]).toBeGreaterThanOrEqual(lost?.diff.lastUpdateId as number);
+    await expectBookEqualsTruth(store, feed);
   });
 
   it('cannot be corrupted by two invocations processing the same and later batches at once', async () => {
