@@ -1,6 +1,7 @@
 /** An in-memory BronzeSource and realistic bronze objects (docs/bronze-layout.md) for the tests. */
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { FEATURE_COUNT, FEATURE_VERSION } from '../../core/features/feature-names.ts';
 import type {
   BronzeObjectRef,
   BronzeSource,
@@ -96,8 +97,8 @@ export function seedBronze(bronze: MemoryBronze): void {
   ]);
   const vec = (i: number) => ({
     eventTimeUs: T0_MS * 1000 + i * 2_000_000,
-    v: 1,
-    values: Array.from({ length: 22 }, (_, j) => (i === 0 && j === 3 ? null : (i + 1) * 0.01 + j)),
+    v: FEATURE_VERSION,
+    values: Array.from({ length: FEATURE_COUNT }, (_, j) => (i === 0 && j === 3 ? null : (i + 1) * 0.01 + j)),
     modelVersion: 'v20240809T000000Z-00000000',
     predictionLogReturn: i * 1e-5,
     horizonUs: 10_000_000,
