@@ -5,7 +5,8 @@ import { PIPELINE_ENVS } from '../../lib/config/environment-config.ts';
 import { addNagChecks } from '../../lib/nag.ts';
 import { APP_CONTEXT, synthPipeline } from './helpers.ts';
 
-describe('the CDK app', () => {
+// Synthesis with bundling and cdk-nag takes seconds on a quiet machine, far longer on a busy one.
+describe('the CDK app', { timeout: 180_000 }, () => {
   it.each(PIPELINE_ENVS)('synthesizes %s with no unacknowledged cdk-nag AwsSolutions finding', (envName) => {
     // synthPipeline attaches cdk-nag; any unacknowledged finding makes synthesis throw.
     const { app, stacks } = synthPipeline(envName);
