@@ -7,15 +7,41 @@
  * request can end the process.
  */
 import { createServer, type Server } from 'node:http';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { z } from 'zod';
 import { symbolKeys } from '../../core/hot-state/keys.ts';
 import type { ArenaReport } from '../../core/scoring/candidate-arena.ts';
+import type { EmfMapping } from '../../lambdas/shared/emf/prometheus-emf-bridge.ts';
 import { integerParam, parseQuery } from '../../lambdas/shared/http/query-params.ts';
 import { requestUrl } from '../../lambdas/shared/http/request-url.ts';
 import { SseChannel } from '../../lambdas/shared/http/sse-channel.ts';
 import type { InferenceService, ServedPrediction } from './inference-service.ts';
+
+/** Which of InferenceMetrics' series go to CloudWatch as EMF, under which names. */
+export const INFERENCE_EMF_MAPPINGS: readonly EmfMapping[] = [
+  {
+    prometheus: 'inference_predictions_total',
+    emf: 'Predictions',
+    unit: MetricUnit.Count,
+    byLabel: 'flag',
+  },
+  // Every candidate's rolling score and which one is served (the first symbol's arena).
+  {
+    prometheus: 'inference_candidate_rmse_ratio',
+    emf: 'CandidateRmseRatio',
+    unit: MetricUnit.NoUnit,
+    byLabel: 'candidate',
+  },
+  {
+    prometheus: 'inference_served_candidate',
+    emf: 'ServedCandidate',
+    unit: MetricUnit.NoUnit,
+    byLabel: 'candidate',
+  },
+  { prometheus: 'inference_served_scale', emf: 'ServedScale', unit: MetricUnit.NoUnit },
+];
 
 export class InferenceMetrics {
   readonly registry = new Registry();

@@ -25,7 +25,7 @@ import { RedisHotState } from '../../lambdas/shared/redis/redis-hot-state.ts';
 import { RedisOnlineStateStore } from '../../lambdas/shared/redis/redis-online-state-store.ts';
 import { serviceLogger } from '../../lambdas/shared/service-logger.ts';
 import { parseInferenceConfig } from './config.ts';
-import { InferenceMetrics, startInferenceHttp } from './http-server.ts';
+import { INFERENCE_EMF_MAPPINGS, InferenceMetrics, startInferenceHttp } from './http-server.ts';
 import { InferenceService, type ServedPrediction } from './inference-service.ts';
 import { ModelProvider } from './model-provider.ts';
 import { ServedVectorLog } from './served-vector-log.ts';
@@ -72,28 +72,7 @@ let reportedUpTo = 0;
 const emf = new PrometheusEmfBridge(
   metrics.registry,
   new Metrics({ serviceName: 'inference' }),
-  [
-    {
-      prometheus: 'inference_predictions_total',
-      emf: 'Predictions',
-      unit: MetricUnit.Count,
-      byLabel: 'flag',
-    },
-    // Every candidate's rolling score and which one is served (the first symbol's arena).
-    {
-      prometheus: 'inference_candidate_rmse_ratio',
-      emf: 'CandidateRmseRatio',
-      unit: MetricUnit.NoUnit,
-      byLabel: 'candidate',
-    },
-    {
-      prometheus: 'inference_served_candidate',
-      emf: 'ServedCandidate',
-      unit: MetricUnit.NoUnit,
-      byLabel: 'candidate',
-    },
-    { prometheus: 'inference_served_scale', emf: 'ServedScale', unit: MetricUnit.NoUnit },
-  ],
+  INFERENCE_EMF_MAPPINGS,
   () => {
     const fresh = service.servedCount - reportedUpTo;
     const recent = fresh > 0 ? service.latenciesMs.slice(-fresh).sort((a, b) => a - b) : [];

@@ -3,9 +3,9 @@
  * metrics read the arena's report when the registry is read, and the EMF bridge publishes one
  * metric per candidate with the candidate as a dimension.
  */
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { InferenceMetrics } from '../../containers/inference/http-server.ts';
+import { INFERENCE_EMF_MAPPINGS, InferenceMetrics } from '../../containers/inference/http-server.ts';
 import type { ArenaReport, CandidateReport } from '../../core/scoring/candidate-arena.ts';
 import { PrometheusEmfBridge } from '../../lambdas/shared/emf/prometheus-emf-bridge.ts';
 
@@ -44,21 +44,7 @@ describe('inference candidate metrics', () => {
     const bridge = new PrometheusEmfBridge(
       metrics.registry,
       new Metrics({ namespace: 't', serviceName: 'inference' }),
-      [
-        {
-          prometheus: 'inference_candidate_rmse_ratio',
-          emf: 'CandidateRmseRatio',
-          unit: MetricUnit.NoUnit,
-          byLabel: 'candidate',
-        },
-        {
-          prometheus: 'inference_served_candidate',
-          emf: 'ServedCandidate',
-          unit: MetricUnit.NoUnit,
-          byLabel: 'candidate',
-        },
-        { prometheus: 'inference_served_scale', emf: 'ServedScale', unit: MetricUnit.NoUnit },
-      ],
+      INFERENCE_EMF_MAPPINGS,
     );
     expect(await bridge.publish()).toEqual({
       'CandidateRmseRatio.random-walk': 1,
