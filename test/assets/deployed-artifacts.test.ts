@@ -15,7 +15,7 @@
  * (`Fn::ImportValue`, `Ref`) resolve to the local stand-ins by name; a reference this test does not
  * know fails it, and a variable the template forgot fails the handler's own parsing.
  */
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   cpSync,
@@ -105,6 +105,28 @@ const LOCAL = {
 };
 /** The user the images run as (`USER node` there); unprivileged here, so read-only means read-only. */
 const NOBODY = { uid: 65534, gid: 65534 };
+
+/**
+ * The user the built images run as here: NOBODY when it can reach the repository's node_modules
+ * (the images' externals are linked from there), else this process's user. A clone inside a private
+ * directory (a home or a mktemp -d folder, mode 0700) is out of NOBODY's reach; the images' own
+ * node_modules never are.
+ */
+function taskUser(): typeof NOBODY | Record<string, never> {
+  if (process.getuid?.() !== 0) return {};
+  const probe = spawnSync(
+    process.execPath,
+    // By its absolute path, as the images' node_modules link reaches it.
+    ['-e', 'require("fs").accessSync(process.argv[1])', path.resolve('node_modules/.package-lock.json')],
+    { cwd: '/', ...NOBODY },
+  );
+  if (probe.status === 0) return NOBODY;
+  console.info(
+    '[deployed-artifacts] the repository is out of reach of an unprivileged user: images run as this user',
+  );
+  return {};
+}
+const TASK_USER = taskUser();
 
 type Json = Record<string, unknown>;
 interface Outcome {
@@ -539,7 +561,7 @@ async function startAsTask(
   const child = spawn(program === 'node' ? process.execPath : (program as string), args, {
     cwd: app,
     env,
-    ...NOBODY,
+    ...TASK_USER,
   });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d));
@@ -658,7 +680,7 @@ describe('container builds (containers/build.sh, the steps each Dockerfile runs)
         cwd: app,
         env,
         stdio: 'ignore',
-        ...NOBODY,
+        ...TASK_USER,
       });
       child.on('exit', (code) => resolve(code));
     });
